@@ -1,0 +1,52 @@
+package domain
+
+import "time"
+
+// ConsentVersion is one version of the personal-data consent text.
+type ConsentVersion struct {
+	Version   int
+	Text      string
+	CreatedAt time.Time
+}
+
+// AuditEvent is one entry of the append-only audit log. Hash is
+// SHA-256(PrevHash || canonical encoding of the other fields), so editing,
+// inserting or deleting an event breaks the chain.
+type AuditEvent struct {
+	Seq        int64
+	At         time.Time
+	ActorID    int64  // zero for the system itself
+	Actor      string // pseudonymous actor identifier, never a name
+	Action     string // e.g. "request.approve"
+	TargetType string // e.g. "request", "user"
+	TargetID   string
+	ClientAddr string
+	Detail     string // JSON object, no personal data
+	PrevHash   []byte
+	Hash       []byte
+}
+
+// Session is a logged-in browser session. The cookie holds a random token;
+// the store keeps only its SHA-256 (ID).
+type Session struct {
+	ID         string // hex SHA-256 of the cookie token
+	UserID     int64
+	CSRFToken  string
+	CertID     int64 // certificate used at login
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // absolute timeout
+	ClientAddr string
+	UserAgent  string
+}
+
+// Challenge is a single-use login nonce bound to a purpose and the site
+// origin.
+type Challenge struct {
+	Nonce     string
+	Purpose   string // "signup", "login", "cert-change", "confirm"
+	Origin    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+}

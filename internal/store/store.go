@@ -1,0 +1,173 @@
+// Package store defines gwanmun's storage interface. The sqlstore package
+// implements it on SQLite and PostgreSQL; storetest holds the conformance
+// suite that both must pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+)
+
+// Sentinel errors. Methods wrap them; test with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrAlreadyExists = errors.New("already exists") // unique constraint
+	ErrConflict      = errors.New("state conflict") // e.g. request already decided
+)
+
+// Store is the storage of a gwanmun portal. Every method is safe for
+// concurrent use, also by several processes sharing one PostgreSQL database.
+type Store interface {
+	Queries
+	// InTx runs fn in one transaction: all of its writes commit together or
+	// not at all. fn must not retain tx after it returns.
+	InTx(ctx context.Context, fn func(tx Queries) error) error
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Page selects a window of a list. Limit zero means a default of 50.
+type Page struct {
+	Offset int
+	Limit  int
+}
+
+// Queries are the reads and writes, usable alone or inside InTx.
+type Queries interface {
+	// Institutions.
+	CreateInstitution(ctx context.Context, in *domain.Institution) error // sets ID; ErrAlreadyExists on duplicate code
+	UpdateInstitution(ctx context.Context, in *domain.Institution) error
+	GetInstitution(ctx context.Context, id int64) (domain.Institution, error)
+	GetInstitutionByCode(ctx context.Context, code string) (domain.Institution, error)
+	// ListInstitutions returns institutions whose name or code contains q
+	// (all when q is empty), of the given kind (any when empty), by name.
+	ListInstitutions(ctx context.Context, f InstitutionFilter) ([]domain.Institution, int, error)
+	// JurisdictionCentre returns the health centre with jurisdiction over an
+	// institution: itself if it is one, else the nearest ancestor that is.
+	JurisdictionCentre(ctx context.Context, institutionID int64) (domain.Institution, error)
+
+	// Users.
+	CreateUser(ctx context.Context, u *domain.User) error // ErrAlreadyExists on duplicate login ID
+	UpdateUser(ctx context.Context, u *domain.User) error
+	GetUser(ctx context.Context, id int64) (domain.User, error)
+	GetUserByLoginID(ctx context.Context, loginID string) (domain.User, error)
+	ListUsers(ctx context.Context, f UserFilter) ([]domain.User, int, error)
+
+	// Certificates.
+	AddCertificate(ctx context.Context, c *domain.Certificate) error // ErrAlreadyExists when KeyHash is registered
+	GetCertificateByKeyHash(ctx context.Context, keyHash []byte) (domain.Certificate, error)
+	ListCertificates(ctx context.Context, userID int64) ([]domain.Certificate, error)
+	// ReplaceCertificates marks every current certificate of userID except
+	// keepID as replaced at t.
+	ReplaceCertificates(ctx context.Context, userID, keepID int64, t time.Time) error
+
+	// Systems, menus, roles.
+	CreateSystem(ctx context.Context, s *domain.System) error
+	UpdateSystem(ctx context.Context, s *domain.System) error
+	GetSystem(ctx context.Context, id int64) (domain.System, error)
+	GetSystemByCode(ctx context.Context, code string) (domain.System, error)
+	ListSystems(ctx context.Context) ([]domain.System, error)
+	CreateMenu(ctx context.Context, m *domain.Menu) error
+	UpdateMenu(ctx context.Context, m *domain.Menu) error
+	ListMenus(ctx context.Context, systemID int64) ([]domain.Menu, error)
+	CreateRole(ctx context.Context, r *domain.Role) error
+	UpdateRole(ctx context.Context, r *domain.Role) error
+	GetRole(ctx context.Context, id int64) (domain.Role, error)
+	GetRoleByCode(ctx context.Context, systemID int64, code string) (domain.Role, error)
+	ListRoles(ctx context.Context, systemID int64) ([]domain.Role, error) // systemID 0: all
+
+	// Role requests. At most one pending request per user and role
+	// (ErrAlreadyExists otherwise).
+	CreateRequest(ctx context.Context, r *domain.RoleRequest) error
+	GetRequest(ctx context.Context, id int64) (domain.RoleRequest, error)
+	ListRequests(ctx context.Context, f RequestFilter) ([]domain.RoleRequest, int, error)
+	// DecideRequest moves a pending request to status (approved, rejected,
+	// cancelled or expired) at t. It returns ErrConflict, with the request
+	// as it now stands, when it was no longer pending: a request is decided
+	// once.
+	DecideRequest(ctx context.Context, id int64, status domain.RequestStatus, deciderID int64, reason string, t time.Time) (domain.RoleRequest, error)
+	MarkRequestReminded(ctx context.Context, id int64, t time.Time) error
+	MarkRequestEscalated(ctx context.Context, id int64, t time.Time) error
+
+	// Grants. At most one active grant per user and role.
+	CreateGrant(ctx context.Context, g *domain.Grant) error
+	RevokeGrant(ctx context.Context, id, by int64, reason string, t time.Time) error // ErrConflict if already revoked
+	ListGrants(ctx context.Context, f GrantFilter) ([]domain.Grant, error)
+
+	// Consent texts.
+	AddConsentVersion(ctx context.Context, c *domain.ConsentVersion) error // sets Version to the next number
+	LatestConsentVersion(ctx context.Context) (domain.ConsentVersion, error)
+
+	// Audit log. AppendAudit fills Seq, PrevHash and Hash, chaining the new
+	// event to the last one atomically.
+	AppendAudit(ctx context.Context, e *domain.AuditEvent) error
+	ListAudit(ctx context.Context, f AuditFilter) ([]domain.AuditEvent, error)
+
+	// Sessions.
+	CreateSession(ctx context.Context, s *domain.Session) error
+	GetSession(ctx context.Context, id string) (domain.Session, error)
+	TouchSession(ctx context.Context, id string, t time.Time) error
+	DeleteSession(ctx context.Context, id string) error
+	DeleteUserSessions(ctx context.Context, userID int64) (int, error)
+	DeleteExpiredSessions(ctx context.Context, idleBefore, now time.Time) (int, error)
+
+	// Login challenges. ConsumeChallenge marks the nonce used at t and
+	// returns it, atomically: of two concurrent calls one gets ErrConflict.
+	// It returns ErrNotFound for an unknown nonce and ErrConflict for a used
+	// one; expiry is the caller's check.
+	CreateChallenge(ctx context.Context, c *domain.Challenge) error
+	ConsumeChallenge(ctx context.Context, nonce string, t time.Time) (domain.Challenge, error)
+	DeleteExpiredChallenges(ctx context.Context, before time.Time) (int, error)
+}
+
+// InstitutionFilter selects institutions.
+type InstitutionFilter struct {
+	Query    string // substring of name or code
+	Kind     domain.InstitutionKind
+	ParentID int64
+	Region   string // region code prefix
+	Page
+}
+
+// UserFilter selects users.
+type UserFilter struct {
+	Query         string // substring of name or login ID
+	InstitutionID int64
+	Status        domain.UserStatus
+	CertSerial    string
+	Page
+}
+
+// RequestFilter selects role requests, oldest first.
+type RequestFilter struct {
+	UserID                int64
+	RoleID                int64
+	ApproverInstitutionID int64
+	Status                domain.RequestStatus
+	CreatedBefore         time.Time
+	CreatedAfter          time.Time
+	Page
+}
+
+// GrantFilter selects grants.
+type GrantFilter struct {
+	UserID   int64
+	RoleID   int64
+	ActiveAt time.Time // when set, only grants in force at that time
+	Page
+}
+
+// AuditFilter selects audit events in sequence order.
+type AuditFilter struct {
+	ActorID    int64
+	Action     string
+	TargetType string
+	TargetID   string
+	From, To   time.Time
+	AfterSeq   int64
+	Page
+}
