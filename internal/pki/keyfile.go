@@ -34,31 +34,31 @@ var (
 
 // More object identifiers for key files.
 var (
-	oidRSAEncryption  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidPBES2          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
-	oidPBKDF2         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
-	oidHMACWithSHA1   = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 7}
-	oidHMACWithSHA224 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 8}
-	oidHMACWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 9}
-	oidHMACWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 10}
-	oidHMACWithSHA512 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 11}
-	oidAES128CBC      = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 2}
-	oidAES192CBC      = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 22}
-	oidAES256CBC      = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
+	kfOIDRSA        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	kfOIDPBES2      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+	kfOIDPBKDF2     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+	kfOIDHMACSHA1   = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 7}
+	kfOIDHMACSHA224 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 8}
+	kfOIDHMACSHA256 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 9}
+	kfOIDHMACSHA384 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 10}
+	kfOIDHMACSHA512 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 11}
+	kfOIDAES128CBC  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 2}
+	kfOIDAES192CBC  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 22}
+	kfOIDAES256CBC  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
 )
 
-// seedFixedIV is the IV of old-style key files whose top-level algorithm is
+// kfSeedFixedIV is the IV of old-style key files whose top-level algorithm is
 // seedCBC (1.2.410.200004.1.4): the 16 ASCII bytes "0123456789012345".
-var seedFixedIV = []byte("0123456789012345")
+var kfSeedFixedIV = []byte("0123456789012345")
 
-// maxIterations bounds the iteration count read from a key file, so a
+// kfMaxIterations bounds the iteration count read from a key file, so a
 // hostile file cannot make us spin. Real NPKI files use 2048.
-const maxIterations = 1_000_000
+const kfMaxIterations = 1_000_000
 
 // PrivateKey is a decrypted NPKI private key.
 type PrivateKey struct {
 	Key *rsa.PrivateKey
-	// RandomNum is the R value (attribute 1.2.410.200004.10.1.1.3) used to
+	// RandomNum is the R value (kfAttribute 1.2.410.200004.10.1.1.3) used to
 	// check the VID in the certificate, or nil when the key has none.
 	RandomNum []byte
 	// Scheme names how the file was encrypted, e.g.
@@ -75,39 +75,39 @@ func (k *PrivateKey) MatchesCertificate(cert *x509.Certificate) bool {
 	return ok && k.Key.PublicKey.Equal(pub)
 }
 
-type encryptedPrivateKeyInfo struct {
+type kfEncryptedKeyInfo struct {
 	Algo pkix.AlgorithmIdentifier
 	Data []byte
 }
 
-// pbeParams are the parameters of seedCBCWithSHA1 and old-style seedCBC.
-type pbeParams struct {
+// kfPBEParams are the parameters of seedCBCWithSHA1 and old-style seedCBC.
+type kfPBEParams struct {
 	Salt       []byte
 	Iterations int
 }
 
-type pbes2Params struct {
+type kfPBES2Params struct {
 	KDF pkix.AlgorithmIdentifier
 	Enc pkix.AlgorithmIdentifier
 }
 
-type pbkdf2Params struct {
+type kfPBKDF2Params struct {
 	Salt       []byte
 	Iterations int
 	KeyLength  int                      `asn1:"optional"`
 	PRF        pkix.AlgorithmIdentifier `asn1:"optional"`
 }
 
-// pkcs8 is PrivateKeyInfo (RFC 5208) including the attributes that Go's
+// kfPKCS8 is PrivateKeyInfo (RFC 5208) including the attributes that Go's
 // x509 package ignores.
-type pkcs8 struct {
+type kfPKCS8 struct {
 	Version    int
 	Algo       pkix.AlgorithmIdentifier
 	PrivateKey []byte
 	Attributes asn1.RawValue `asn1:"optional,tag:0"`
 }
 
-type attribute struct {
+type kfAttribute struct {
 	Type   asn1.ObjectIdentifier
 	Values asn1.RawValue // SET OF
 }
@@ -121,7 +121,7 @@ type attribute struct {
 // A wrong password gives an error wrapping ErrWrongPassword. The password
 // bytes are used as given (NPKI software uses the UTF-8 or ASCII bytes).
 func DecryptPrivateKey(der []byte, password []byte) (*PrivateKey, error) {
-	var epki encryptedPrivateKeyInfo
+	var epki kfEncryptedKeyInfo
 	rest, err := asn1.Unmarshal(der, &epki)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformedKeyFile, err)
@@ -129,7 +129,7 @@ func DecryptPrivateKey(der []byte, password []byte) (*PrivateKey, error) {
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%w: trailing data after EncryptedPrivateKeyInfo", ErrMalformedKeyFile)
 	}
-	block, iv, scheme, err := keyFileCipher(epki.Algo, password)
+	block, iv, scheme, err := kfCipher(epki.Algo, password)
 	if err != nil {
 		return nil, err
 	}
@@ -140,11 +140,11 @@ func DecryptPrivateKey(der []byte, password []byte) (*PrivateKey, error) {
 	}
 	pt := make([]byte, len(ct))
 	cipher.NewCBCDecrypter(block, iv).CryptBlocks(pt, ct)
-	pt, ok := unpad(pt, bs)
+	pt, ok := kfUnpad(pt, bs)
 	if !ok {
 		return nil, ErrWrongPassword
 	}
-	k, err := parsePKCS8(pt)
+	k, err := kfParsePKCS8(pt)
 	if err != nil {
 		return nil, err
 	}
@@ -152,56 +152,56 @@ func DecryptPrivateKey(der []byte, password []byte) (*PrivateKey, error) {
 	return k, nil
 }
 
-// keyFileCipher derives the block cipher and IV from the algorithm
+// kfCipher derives the block cipher and IV from the algorithm
 // identifier of an EncryptedPrivateKeyInfo.
-func keyFileCipher(algo pkix.AlgorithmIdentifier, password []byte) (cipher.Block, []byte, string, error) {
+func kfCipher(algo pkix.AlgorithmIdentifier, password []byte) (cipher.Block, []byte, string, error) {
 	switch {
 	case algo.Algorithm.Equal(OIDSeedCBCWithSHA1), algo.Algorithm.Equal(OIDSeedCBC):
-		var p pbeParams
-		if err := unmarshalExact(algo.Parameters.FullBytes, &p); err != nil {
+		var p kfPBEParams
+		if err := kfUnmarshal(algo.Parameters.FullBytes, &p); err != nil {
 			return nil, nil, "", fmt.Errorf("%w: PBE parameters: %v", ErrMalformedKeyFile, err)
 		}
-		if err := checkIterations(p.Iterations); err != nil {
+		if err := kfCheckIterations(p.Iterations); err != nil {
 			return nil, nil, "", err
 		}
-		dk := pbkdf1SHA1(password, p.Salt, p.Iterations)
+		dk := kfPBKDF1(password, p.Salt, p.Iterations)
 		block, _ := seed.NewCipher(dk[:16])
 		if algo.Algorithm.Equal(OIDSeedCBC) {
-			return block, seedFixedIV, "seedCBC (old style, fixed IV)", nil
+			return block, kfSeedFixedIV, "seedCBC (old style, fixed IV)", nil
 		}
 		ivh := sha1.Sum(dk[16:20])
 		return block, ivh[:16], "seedCBCWithSHA1", nil
-	case algo.Algorithm.Equal(oidPBES2):
-		return pbes2Cipher(algo.Parameters.FullBytes, password)
+	case algo.Algorithm.Equal(kfOIDPBES2):
+		return kfPBES2Cipher(algo.Parameters.FullBytes, password)
 	}
 	return nil, nil, "", fmt.Errorf("%w: encryption algorithm %v", ErrUnsupportedKeyFile, algo.Algorithm)
 }
 
-func pbes2Cipher(params, password []byte) (cipher.Block, []byte, string, error) {
-	var p pbes2Params
-	if err := unmarshalExact(params, &p); err != nil {
+func kfPBES2Cipher(params, password []byte) (cipher.Block, []byte, string, error) {
+	var p kfPBES2Params
+	if err := kfUnmarshal(params, &p); err != nil {
 		return nil, nil, "", fmt.Errorf("%w: PBES2 parameters: %v", ErrMalformedKeyFile, err)
 	}
-	if !p.KDF.Algorithm.Equal(oidPBKDF2) {
+	if !p.KDF.Algorithm.Equal(kfOIDPBKDF2) {
 		return nil, nil, "", fmt.Errorf("%w: PBES2 key derivation %v", ErrUnsupportedKeyFile, p.KDF.Algorithm)
 	}
-	var kp pbkdf2Params
-	if err := unmarshalExact(p.KDF.Parameters.FullBytes, &kp); err != nil {
+	var kp kfPBKDF2Params
+	if err := kfUnmarshal(p.KDF.Parameters.FullBytes, &kp); err != nil {
 		return nil, nil, "", fmt.Errorf("%w: PBKDF2 parameters: %v", ErrMalformedKeyFile, err)
 	}
-	if err := checkIterations(kp.Iterations); err != nil {
+	if err := kfCheckIterations(kp.Iterations); err != nil {
 		return nil, nil, "", err
 	}
 	prf, prfName := sha1.New, "SHA1"
 	switch o := kp.PRF.Algorithm; {
-	case len(o) == 0, o.Equal(oidHMACWithSHA1):
-	case o.Equal(oidHMACWithSHA224):
+	case len(o) == 0, o.Equal(kfOIDHMACSHA1):
+	case o.Equal(kfOIDHMACSHA224):
 		prf, prfName = sha256.New224, "SHA224"
-	case o.Equal(oidHMACWithSHA256):
+	case o.Equal(kfOIDHMACSHA256):
 		prf, prfName = sha256.New, "SHA256"
-	case o.Equal(oidHMACWithSHA384):
+	case o.Equal(kfOIDHMACSHA384):
 		prf, prfName = sha512.New384, "SHA384"
-	case o.Equal(oidHMACWithSHA512):
+	case o.Equal(kfOIDHMACSHA512):
 		prf, prfName = sha512.New, "SHA512"
 	default:
 		return nil, nil, "", fmt.Errorf("%w: PBKDF2 PRF %v", ErrUnsupportedKeyFile, o)
@@ -211,11 +211,11 @@ func pbes2Cipher(params, password []byte) (cipher.Block, []byte, string, error) 
 	switch o := p.Enc.Algorithm; {
 	case o.Equal(OIDSeedCBC):
 		keyLen, encName = 16, "SEED-CBC"
-	case o.Equal(oidAES128CBC):
+	case o.Equal(kfOIDAES128CBC):
 		keyLen, encName = 16, "AES-128-CBC"
-	case o.Equal(oidAES192CBC):
+	case o.Equal(kfOIDAES192CBC):
 		keyLen, encName = 24, "AES-192-CBC"
-	case o.Equal(oidAES256CBC):
+	case o.Equal(kfOIDAES256CBC):
 		keyLen, encName = 32, "AES-256-CBC"
 	default:
 		return nil, nil, "", fmt.Errorf("%w: PBES2 cipher %v", ErrUnsupportedKeyFile, o)
@@ -224,7 +224,7 @@ func pbes2Cipher(params, password []byte) (cipher.Block, []byte, string, error) 
 		return nil, nil, "", fmt.Errorf("%w: PBKDF2 key length %d for %s", ErrMalformedKeyFile, kp.KeyLength, encName)
 	}
 	var iv []byte
-	if err := unmarshalExact(p.Enc.Parameters.FullBytes, &iv); err != nil || len(iv) != 16 {
+	if err := kfUnmarshal(p.Enc.Parameters.FullBytes, &iv); err != nil || len(iv) != 16 {
 		return nil, nil, "", fmt.Errorf("%w: %s IV must be a 16-byte OCTET STRING", ErrMalformedKeyFile, encName)
 	}
 	key, err := pbkdf2.Key(prf, string(password), kp.Salt, kp.Iterations, keyLen)
@@ -243,15 +243,15 @@ func pbes2Cipher(params, password []byte) (cipher.Block, []byte, string, error) 
 	return block, iv, "PBES2/PBKDF2-HMAC-" + prfName + "/" + encName, nil
 }
 
-func checkIterations(n int) error {
-	if n < 1 || n > maxIterations {
-		return fmt.Errorf("%w: iteration count %d outside 1..%d", ErrUnsupportedKeyFile, n, maxIterations)
+func kfCheckIterations(n int) error {
+	if n < 1 || n > kfMaxIterations {
+		return fmt.Errorf("%w: iteration count %d outside 1..%d", ErrUnsupportedKeyFile, n, kfMaxIterations)
 	}
 	return nil
 }
 
-// unmarshalExact parses DER into v and rejects trailing bytes.
-func unmarshalExact(der []byte, v any) error {
+// kfUnmarshal parses DER into v and rejects trailing bytes.
+func kfUnmarshal(der []byte, v any) error {
 	rest, err := asn1.Unmarshal(der, v)
 	if err != nil {
 		return err
@@ -262,9 +262,9 @@ func unmarshalExact(der []byte, v any) error {
 	return nil
 }
 
-// pbkdf1SHA1 is the NPKI key derivation: T1 = SHA1(password || salt),
+// kfPBKDF1 is the NPKI key derivation: T1 = SHA1(password || salt),
 // Ti = SHA1(Ti-1), DK = Tc.
-func pbkdf1SHA1(password, salt []byte, iterations int) [20]byte {
+func kfPBKDF1(password, salt []byte, iterations int) [20]byte {
 	h := sha1.New()
 	h.Write(password)
 	h.Write(salt)
@@ -278,7 +278,7 @@ func pbkdf1SHA1(password, salt []byte, iterations int) [20]byte {
 
 // unpad removes PKCS#7 padding in constant time with respect to the
 // padding contents. It reports false for invalid padding.
-func unpad(b []byte, blockSize int) ([]byte, bool) {
+func kfUnpad(b []byte, blockSize int) ([]byte, bool) {
 	if len(b) == 0 {
 		return nil, false
 	}
@@ -296,19 +296,19 @@ func unpad(b []byte, blockSize int) ([]byte, bool) {
 	return b[:len(b)-n], true
 }
 
-func pad(b []byte, blockSize int) []byte {
+func kfPad(b []byte, blockSize int) []byte {
 	n := blockSize - len(b)%blockSize
 	return append(b, bytes.Repeat([]byte{byte(n)}, n)...)
 }
 
-// parsePKCS8 parses a decrypted PrivateKeyInfo. Bytes that are not a
+// kfParsePKCS8 parses a decrypted PrivateKeyInfo. Bytes that are not a
 // PKCS#8 structure are taken as the result of a wrong password.
-func parsePKCS8(der []byte) (*PrivateKey, error) {
-	var p pkcs8
-	if err := unmarshalExact(der, &p); err != nil {
+func kfParsePKCS8(der []byte) (*PrivateKey, error) {
+	var p kfPKCS8
+	if err := kfUnmarshal(der, &p); err != nil {
 		return nil, ErrWrongPassword
 	}
-	if !p.Algo.Algorithm.Equal(oidRSAEncryption) {
+	if !p.Algo.Algorithm.Equal(kfOIDRSA) {
 		return nil, fmt.Errorf("%w: key algorithm %v is not RSA", ErrUnsupportedKeyFile, p.Algo.Algorithm)
 	}
 	rk, err := x509.ParsePKCS1PrivateKey(p.PrivateKey)
@@ -317,7 +317,7 @@ func parsePKCS8(der []byte) (*PrivateKey, error) {
 	}
 	k := &PrivateKey{Key: rk}
 	if len(p.Attributes.Bytes) > 0 {
-		r, err := randomNumAttribute(p.Attributes.Bytes)
+		r, err := kfRandomNum(p.Attributes.Bytes)
 		if err != nil {
 			return nil, err
 		}
@@ -326,11 +326,11 @@ func parsePKCS8(der []byte) (*PrivateKey, error) {
 	return k, nil
 }
 
-// randomNumAttribute finds the R attribute in the contents of the
+// kfRandomNum finds the R kfAttribute in the contents of the
 // attributes [0] SET.
-func randomNumAttribute(b []byte) ([]byte, error) {
+func kfRandomNum(b []byte) ([]byte, error) {
 	for len(b) > 0 {
-		var a attribute
+		var a kfAttribute
 		var err error
 		b, err = asn1.Unmarshal(b, &a)
 		if err != nil {
@@ -340,7 +340,7 @@ func randomNumAttribute(b []byte) ([]byte, error) {
 			continue
 		}
 		var bs asn1.BitString
-		if err := unmarshalExact(a.Values.Bytes, &bs); err != nil {
+		if err := kfUnmarshal(a.Values.Bytes, &bs); err != nil {
 			return nil, fmt.Errorf("%w: R attribute: %v", ErrMalformedKeyFile, err)
 		}
 		return bs.Bytes, nil
@@ -379,8 +379,8 @@ func (s KeyScheme) String() string {
 
 // Iteration counts used by EncryptPrivateKey.
 const (
-	classicIterations = 2048  // what NPKI CAs issue
-	pbes2Iterations   = 10000 // cheap in the browser (WebCrypto PBKDF2)
+	kfClassicIterations = 2048  // what NPKI CAs issue
+	kfPBES2Iterations   = 10000 // cheap in the browser (WebCrypto PBKDF2)
 )
 
 // EncryptPrivateKey returns key as a DER PKCS#8 EncryptedPrivateKeyInfo
@@ -390,7 +390,7 @@ func EncryptPrivateKey(key *rsa.PrivateKey, randomNum []byte, password []byte, s
 	if key == nil {
 		return nil, errors.New("pki: EncryptPrivateKey: nil key")
 	}
-	info, err := marshalPKCS8(key, randomNum)
+	info, err := kfMarshalPKCS8(key, randomNum)
 	if err != nil {
 		return nil, err
 	}
@@ -401,41 +401,41 @@ func EncryptPrivateKey(key *rsa.PrivateKey, randomNum []byte, password []byte, s
 	case SchemeSeedCBCWithSHA1:
 		salt := make([]byte, 8)
 		rand.Read(salt)
-		params, err := asn1.Marshal(pbeParams{Salt: salt, Iterations: classicIterations})
+		params, err := asn1.Marshal(kfPBEParams{Salt: salt, Iterations: kfClassicIterations})
 		if err != nil {
 			return nil, err
 		}
 		algo = pkix.AlgorithmIdentifier{Algorithm: OIDSeedCBCWithSHA1, Parameters: asn1.RawValue{FullBytes: params}}
-		dk := pbkdf1SHA1(password, salt, classicIterations)
+		dk := kfPBKDF1(password, salt, kfClassicIterations)
 		block, _ = seed.NewCipher(dk[:16])
 		ivh := sha1.Sum(dk[16:20])
 		iv = ivh[:16]
 	case SchemePBES2SEED, SchemePBES2AES256:
 		encOID, keyLen := OIDSeedCBC, 16
 		if scheme == SchemePBES2AES256 {
-			encOID, keyLen = oidAES256CBC, 32
+			encOID, keyLen = kfOIDAES256CBC, 32
 		}
 		salt := make([]byte, 16)
 		rand.Read(salt)
 		iv = make([]byte, 16)
 		rand.Read(iv)
-		kdfParams, err := asn1.Marshal(pbkdf2Params{
-			Salt: salt, Iterations: pbes2Iterations,
-			PRF: pkix.AlgorithmIdentifier{Algorithm: oidHMACWithSHA256, Parameters: asn1.NullRawValue},
+		kdfParams, err := asn1.Marshal(kfPBKDF2Params{
+			Salt: salt, Iterations: kfPBES2Iterations,
+			PRF: pkix.AlgorithmIdentifier{Algorithm: kfOIDHMACSHA256, Parameters: asn1.NullRawValue},
 		})
 		if err != nil {
 			return nil, err
 		}
 		ivDER, _ := asn1.Marshal(iv)
-		params, err := asn1.Marshal(pbes2Params{
-			KDF: pkix.AlgorithmIdentifier{Algorithm: oidPBKDF2, Parameters: asn1.RawValue{FullBytes: kdfParams}},
+		params, err := asn1.Marshal(kfPBES2Params{
+			KDF: pkix.AlgorithmIdentifier{Algorithm: kfOIDPBKDF2, Parameters: asn1.RawValue{FullBytes: kdfParams}},
 			Enc: pkix.AlgorithmIdentifier{Algorithm: encOID, Parameters: asn1.RawValue{FullBytes: ivDER}},
 		})
 		if err != nil {
 			return nil, err
 		}
-		algo = pkix.AlgorithmIdentifier{Algorithm: oidPBES2, Parameters: asn1.RawValue{FullBytes: params}}
-		k, err := pbkdf2.Key(sha256.New, string(password), salt, pbes2Iterations, keyLen)
+		algo = pkix.AlgorithmIdentifier{Algorithm: kfOIDPBES2, Parameters: asn1.RawValue{FullBytes: params}}
+		k, err := pbkdf2.Key(sha256.New, string(password), salt, kfPBES2Iterations, keyLen)
 		if err != nil {
 			return nil, err
 		}
@@ -450,16 +450,16 @@ func EncryptPrivateKey(key *rsa.PrivateKey, randomNum []byte, password []byte, s
 	default:
 		return nil, fmt.Errorf("pki: EncryptPrivateKey: unknown scheme %v", scheme)
 	}
-	pt := pad(info, block.BlockSize())
+	pt := kfPad(info, block.BlockSize())
 	cipher.NewCBCEncrypter(block, iv).CryptBlocks(pt, pt)
-	return asn1.Marshal(encryptedPrivateKeyInfo{Algo: algo, Data: pt})
+	return asn1.Marshal(kfEncryptedKeyInfo{Algo: algo, Data: pt})
 }
 
-// marshalPKCS8 encodes an RSA key as PrivateKeyInfo with the optional R
+// kfMarshalPKCS8 encodes an RSA key as PrivateKeyInfo with the optional R
 // attribute.
-func marshalPKCS8(key *rsa.PrivateKey, randomNum []byte) ([]byte, error) {
-	p := pkcs8{
-		Algo:       pkix.AlgorithmIdentifier{Algorithm: oidRSAEncryption, Parameters: asn1.NullRawValue},
+func kfMarshalPKCS8(key *rsa.PrivateKey, randomNum []byte) ([]byte, error) {
+	p := kfPKCS8{
+		Algo:       pkix.AlgorithmIdentifier{Algorithm: kfOIDRSA, Parameters: asn1.NullRawValue},
 		PrivateKey: x509.MarshalPKCS1PrivateKey(key),
 	}
 	if randomNum != nil {
@@ -468,7 +468,7 @@ func marshalPKCS8(key *rsa.PrivateKey, randomNum []byte) ([]byte, error) {
 			return nil, err
 		}
 		set := asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: bs}
-		attr, err := asn1.Marshal(attribute{Type: OIDRandomNum, Values: set})
+		attr, err := asn1.Marshal(kfAttribute{Type: OIDRandomNum, Values: set})
 		if err != nil {
 			return nil, err
 		}

@@ -72,7 +72,7 @@ func TestDecryptFixture(t *testing.T) {
 // publishes for the fixture.
 func TestFixtureKDF(t *testing.T) {
 	salt, _ := hex.DecodeString("c8ea2fa25023c285")
-	dk := pbkdf1SHA1([]byte(kfPassword), salt, 2048)
+	dk := kfPBKDF1([]byte(kfPassword), salt, 2048)
 	if got := hex.EncodeToString(dk[:16]); got[:8] != "6240e268" || got[len(got)-4:] != "bb91" {
 		t.Errorf("derived key %s, want 6240e268…bb91", got)
 	}
@@ -93,7 +93,7 @@ func TestGoX509AcceptsAttributes(t *testing.T) {
 	// the attributes field. We parse it ourselves, so this is informational,
 	// but the p12 reader depends on it.
 	k := kfTestKey(t, 0)
-	info, err := marshalPKCS8(k, kfR)
+	info, err := kfMarshalPKCS8(k, kfR)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestDecryptMalformed(t *testing.T) {
 		}
 	}
 	// Unsupported algorithm.
-	epki := encryptedPrivateKeyInfo{Data: make([]byte, 16)}
+	epki := kfEncryptedKeyInfo{Data: make([]byte, 16)}
 	epki.Algo.Algorithm = asn1.ObjectIdentifier{1, 2, 3}
 	der, _ := asn1.Marshal(epki)
 	if _, err := DecryptPrivateKey(der, nil); !errors.Is(err, ErrUnsupportedKeyFile) {
@@ -184,9 +184,9 @@ func TestUnpad(t *testing.T) {
 		{"41414141414141414141414141410302", "", false},
 	} {
 		in, _ := hex.DecodeString(c.in)
-		got, ok := unpad(in, 16)
+		got, ok := kfUnpad(in, 16)
 		if ok != c.ok || (ok && hex.EncodeToString(got) != c.want) {
-			t.Errorf("unpad(%s) = %x, %v", c.in, got, ok)
+			t.Errorf("kfUnpad(%s) = %x, %v", c.in, got, ok)
 		}
 	}
 }
@@ -259,17 +259,17 @@ var (
 // (1.2.410.200004.1.4) with PBKDF1 parameters and the fixed IV.
 func encryptOldStyle(t testing.TB, key *rsa.PrivateKey, pw []byte) []byte {
 	t.Helper()
-	info, err := marshalPKCS8(key, nil)
+	info, err := kfMarshalPKCS8(key, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	salt := []byte("saltsalt")
-	params, _ := asn1.Marshal(pbeParams{Salt: salt, Iterations: 2048})
-	dk := pbkdf1SHA1(pw, salt, 2048)
+	params, _ := asn1.Marshal(kfPBEParams{Salt: salt, Iterations: 2048})
+	dk := kfPBKDF1(pw, salt, 2048)
 	block, _ := seed.NewCipher(dk[:16])
-	ct := pad(info, 16)
-	cipher.NewCBCEncrypter(block, seedFixedIV).CryptBlocks(ct, ct)
-	der, err := asn1.Marshal(encryptedPrivateKeyInfo{
+	ct := kfPad(info, 16)
+	cipher.NewCBCEncrypter(block, kfSeedFixedIV).CryptBlocks(ct, ct)
+	der, err := asn1.Marshal(kfEncryptedKeyInfo{
 		Algo: pkix.AlgorithmIdentifier{Algorithm: OIDSeedCBC, Parameters: asn1.RawValue{FullBytes: params}},
 		Data: ct,
 	})
