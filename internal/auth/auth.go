@@ -1,0 +1,205 @@
+// Package auth turns a browser's signed challenge into a verified
+// certificate and, for login, into a user. It joins the challenge store,
+// the signature and certificate checks of package pki, and the account
+// rules (registered certificate, account status). It knows nothing of HTTP.
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/pki"
+	"github.com/gwanmun/gwanmun/internal/store"
+)
+
+// CertVerifier verifies a certificate's chain, validity, key usage,
+// revocation and policy. *pki.Verifier implements it.
+type CertVerifier interface {
+	Verify(ctx context.Context, cert *x509.Certificate) (*pki.Result, error)
+}
+
+// Service issues and verifies challenges.
+type Service struct {
+	Store    store.Store
+	Verifier CertVerifier
+	// Origin is the site's public origin, scheme://host[:port], bound into
+	// every challenge.
+	Origin string
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Challenge is a stored challenge and the message the browser must sign.
+type Challenge struct {
+	domain.Challenge
+	Message string
+}
+
+// NewChallenge stores a fresh single-use nonce for purpose.
+func (s *Service) NewChallenge(ctx context.Context, purpose string) (Challenge, error) {
+	if !pki.ValidPurpose(purpose) {
+		return Challenge{}, domain.Errorf(domain.EINVALID, "알 수 없는 요청 용도입니다: %q", purpose)
+	}
+	nonce, err := pki.NewNonce()
+	if err != nil {
+		return Challenge{}, err
+	}
+	now := s.now()
+	ch := domain.Challenge{
+		Nonce:     nonce,
+		Purpose:   purpose,
+		Origin:    s.Origin,
+		CreatedAt: now,
+		ExpiresAt: now.Add(pki.ChallengeTTL),
+	}
+	if err := s.Store.CreateChallenge(ctx, &ch); err != nil {
+		return Challenge{}, fmt.Errorf("store challenge: %w", err)
+	}
+	return Challenge{Challenge: ch, Message: string(pki.ChallengeMessage(purpose, s.Origin, nonce))}, nil
+}
+
+// Verified is a certificate that signed a valid challenge and passed every
+// check of the verifier.
+type Verified struct {
+	*pki.Result
+	KeyHash []byte // SHA-256 of the SubjectPublicKeyInfo
+}
+
+// CertificateRecord returns the certificate as a domain record, ready to be
+// registered to a user.
+func (v *Verified) CertificateRecord(userID int64, now time.Time) domain.Certificate {
+	c := v.Cert
+	return domain.Certificate{
+		UserID:       userID,
+		SubjectDN:    c.Subject.String(),
+		IssuerDN:     c.Issuer.String(),
+		Serial:       fmt.Sprintf("%x", c.SerialNumber),
+		KeyHash:      v.KeyHash,
+		NotBefore:    c.NotBefore.UTC(),
+		NotAfter:     c.NotAfter.UTC(),
+		PolicyOID:    v.PolicyOID,
+		Class:        v.Class,
+		DER:          c.Raw,
+		RegisteredAt: now,
+	}
+}
+
+// KeyHash returns the SHA-256 of a certificate's SubjectPublicKeyInfo, the
+// key by which certificates are unique across users.
+func KeyHash(c *x509.Certificate) []byte {
+	h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	return h[:]
+}
+
+// Verify checks a signed response for purpose: it consumes the nonce (so
+// every nonce is tried once, whatever the outcome), checks purpose, origin
+// and expiry, the signature over the canonical message, and the
+// certificate. Errors are *pki.CertError with their codes, or internal.
+func (s *Service) Verify(ctx context.Context, purpose string, r pki.SignedResponse) (*Verified, error) {
+	resp, err := pki.ParseSignedResponse(r)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	ch, err := s.Store.ConsumeChallenge(ctx, resp.Nonce, now)
+	if err != nil {
+		return nil, pki.ConsumeError(err)
+	}
+	if err := pki.CheckChallenge(ch, purpose, s.Origin, now); err != nil {
+		return nil, err
+	}
+	if err := resp.Verify(pki.ChallengeMessage(ch.Purpose, ch.Origin, ch.Nonce)); err != nil {
+		return nil, err
+	}
+	res, err := s.Verifier.Verify(ctx, resp.Cert)
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Result: res, KeyHash: KeyHash(resp.Cert)}, nil
+}
+
+// Login error codes, beside the certificate codes of package pki.
+const (
+	CodeNotRegistered = "cert_not_registered" // no account has this certificate
+	CodeCertReplaced  = "cert_replaced"       // the account moved to a newer certificate
+	CodeAccountLocked = "account_locked"
+)
+
+// LoginError is a refusal that is about the account, not the certificate.
+type LoginError struct{ Code string }
+
+func (e *LoginError) Error() string { return e.Code }
+
+// Messages of the login codes, Korean and English.
+var loginMessages = map[string][2]string{
+	CodeNotRegistered: {
+		"등록되지 않은 인증서입니다. 처음 오셨다면 [사용자 가입]을 하고, 인증서를 갱신하셨다면 [인증서 재등록]을 하세요.",
+		"This certificate is not registered. New users: sign up. Renewed certificate: register it again.",
+	},
+	CodeCertReplaced: {
+		"새 인증서로 교체된 이전 인증서입니다. 새로 등록한 인증서로 로그인하세요.",
+		"This certificate was replaced by a newer one. Log in with the certificate you registered last.",
+	},
+	CodeAccountLocked: {
+		"잠긴 계정입니다. 소속 기관의 관할 보건소 또는 관리자에게 문의하세요.",
+		"This account is locked. Contact your health centre or the administrator.",
+	},
+}
+
+// Message returns the user-facing text of the error in lang ("ko" or "en").
+func (e *LoginError) Message(lang string) string {
+	m := loginMessages[e.Code]
+	if lang == "en" {
+		return m[1]
+	}
+	return m[0]
+}
+
+// Login verifies a login response and finds the account that registered
+// the certificate. The returned certificate record is the registered one.
+// It does not create a session; the caller does.
+func (s *Service) Login(ctx context.Context, r pki.SignedResponse) (domain.User, domain.Certificate, *Verified, error) {
+	v, err := s.Verify(ctx, pki.PurposeLogin, r)
+	if err != nil {
+		return domain.User{}, domain.Certificate{}, nil, err
+	}
+	cert, err := s.Store.GetCertificateByKeyHash(ctx, v.KeyHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeNotRegistered}
+	} else if err != nil {
+		return domain.User{}, domain.Certificate{}, v, err
+	}
+	if !cert.Current() {
+		if !cert.RemovedAt.IsZero() {
+			return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeNotRegistered}
+		}
+		return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeCertReplaced}
+	}
+	u, err := s.Store.GetUser(ctx, cert.UserID)
+	if err != nil {
+		return domain.User{}, domain.Certificate{}, v, err
+	}
+	switch u.Status {
+	case domain.UserWithdrawn:
+		return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeNotRegistered}
+	case domain.UserLocked:
+		return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeAccountLocked}
+	}
+	u.LastLoginAt = s.now()
+	if err := s.Store.UpdateUser(ctx, &u); err != nil {
+		return domain.User{}, domain.Certificate{}, v, err
+	}
+	return u, cert, v, nil
+}
