@@ -168,3 +168,16 @@ func TestPKCS12OpenSSL(t *testing.T) {
 		t.Error("OpenSSL p12: different key or certificate")
 	}
 }
+
+// execOpenSSL runs openssl and returns its combined output and error,
+// for commands expected to fail.
+func execOpenSSL(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	bin := testenv.Command(t, "openssl")
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+func pemBlock(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
