@@ -50,3 +50,17 @@ type Challenge struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time
 }
+
+// SignupDraft carries the signup wizard across its steps and page loads
+// before any account exists. ID is the SHA-256 hex of the random token in
+// the browser's cookie; Data is owned by package signup (JSON). Drafts
+// expire: an abandoned signup leaves no account and, after ExpiresAt, no
+// draft.
+type SignupDraft struct {
+	ID        string
+	Step      int
+	Data      []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ExpiresAt time.Time
+}
