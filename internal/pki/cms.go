@@ -113,7 +113,7 @@ func ParseSignedData(der []byte) (*SignedData, error) {
 		return nil, errorf(CodeCMSMalformed, "content type %v is not signedData", ci.ContentType)
 	}
 	var sd signedDataASN1
-	if rest, err := asn1.Unmarshal(ci.Content.FullBytes, &sd); err != nil {
+	if rest, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
 		return nil, &CertError{Code: CodeCMSMalformed, Err: err}
 	} else if len(rest) > 0 {
 		return nil, errorf(CodeCMSMalformed, "trailing data after SignedData")
@@ -127,7 +127,7 @@ func ParseSignedData(der []byte) (*SignedData, error) {
 	}
 	if len(sd.EncapContentInfo.EContent.FullBytes) > 0 {
 		var content []byte
-		if rest, err := asn1.Unmarshal(sd.EncapContentInfo.EContent.FullBytes, &content); err != nil {
+		if rest, err := asn1.Unmarshal(sd.EncapContentInfo.EContent.Bytes, &content); err != nil {
 			return nil, &CertError{Code: CodeCMSMalformed, Err: err}
 		} else if len(rest) > 0 {
 			return nil, errorf(CodeCMSMalformed, "trailing data after content")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -149,6 +150,8 @@ func (ca *testCA) issueLeaf(t testing.TB, o leafOpts) *x509.Certificate {
 	case "-":
 	}
 	key := testKey(t, o.keyIdx)
+	ski := sha1.Sum(x509.MarshalPKCS1PublicKey(&key.PublicKey))
+	tmpl.SubjectKeyId = ski[:]
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
 		t.Fatal(err)
