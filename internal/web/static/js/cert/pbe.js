@@ -36,7 +36,7 @@ const PRF = {
 const AES = { '2.16.840.1.101.3.4.1.2': 16, '2.16.840.1.101.3.4.1.22': 24, '2.16.840.1.101.3.4.1.42': 32 };
 
 /** Upper bound on KDF iterations, so a hostile file cannot hang the page. */
-export const MAX_ITERATIONS = 10_000_000;
+export const MAX_ITERATIONS = 1_000_000;
 
 const OLD_STYLE_IV = new TextEncoder().encode('0123456789012345');
 
