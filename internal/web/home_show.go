@@ -1,0 +1,10 @@
+package web
+
+import "net/http"
+
+// homeShow handles GET /, the home page (사이트 접속): the signup and
+// certificate login buttons, notices and help contacts for visitors; the
+// welcome and menu for logged-in users.
+func (s *Server) homeShow(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "home", nil)
+}

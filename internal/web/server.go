@@ -1,0 +1,176 @@
+// Package web is gwanmun's HTTP front end: the server, its routes and
+// middleware (logging, recovery, security headers, sessions, CSRF, rate
+// limits, metrics), the HTML templates with their Korean/English message
+// catalogue, and the embedded static assets (KRDS and our own CSS and JS).
+//
+// Feature handlers live in files named noun_verb.go and are listed in
+// (*Server).routes.
+package web
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gwanmun/gwanmun/internal/store"
+)
+
+// Config is the configuration of the web server.
+type Config struct {
+	// SiteName is shown in the header and the page titles. A demonstration
+	// must not claim to be an official government site.
+	SiteName string
+	// BaseURL is the public origin, e.g. "http://127.0.0.1:8080". It is the
+	// origin bound into login challenges; with https, cookies are Secure.
+	BaseURL string
+	// Demo shows a "데모 / DEMO — 공식 사이트가 아닙니다" banner on every page.
+	Demo bool
+	// SessionIdle logs a user out after this long without a request
+	// (default 30 minutes). SessionMax ends every session this long after
+	// login, active or not (default 12 hours).
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+	// HelpPhone and HelpEmail are the help-desk contacts shown on the home page.
+	HelpPhone string
+	HelpEmail string
+	// Notices are the portal notices (공지사항) listed on the home page.
+	Notices []Notice
+	// CSRFKey signs the CSRF cookie of anonymous visitors. Processes that
+	// share users must share it; when empty a random key is made at start,
+	// which invalidates anonymous forms on restart.
+	CSRFKey []byte
+}
+
+// Notice is one portal notice.
+type Notice struct {
+	Title string
+	Date  time.Time
+	Body  string
+}
+
+// Deps are the services the web server uses.
+type Deps struct {
+	Store  store.Store
+	Logger *slog.Logger // default: slog.Default()
+	Now    func() time.Time
+	// Registry receives the HTTP metrics and is served at /metrics. Nil
+	// means a new registry of the server's own.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP front end. Create it with New.
+type Server struct {
+	cfg      Config
+	store    store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	registry *prometheus.Registry
+	metrics  *metrics
+	secure   bool // BaseURL is https: cookies are Secure
+	origin   string
+
+	tmpl   *templates
+	assets *assets
+	mux    *http.ServeMux
+	h      http.Handler
+}
+
+// New returns a server for cfg, after parsing every template and preparing
+// every static asset; it fails on a missing or broken one.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if deps.Store == nil {
+		return nil, errors.New("web: Deps.Store is nil")
+	}
+	if cfg.SiteName == "" {
+		return nil, errors.New("web: Config.SiteName is empty")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("web: Config.BaseURL %q is not an http(s) origin", cfg.BaseURL)
+	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = 30 * time.Minute
+	}
+	if cfg.SessionMax <= 0 {
+		cfg.SessionMax = 12 * time.Hour
+	}
+	if len(cfg.CSRFKey) == 0 {
+		cfg.CSRFKey = make([]byte, 32)
+		rand.Read(cfg.CSRFKey)
+	}
+	s := &Server{
+		cfg:      cfg,
+		store:    deps.Store,
+		log:      deps.Logger,
+		now:      deps.Now,
+		registry: deps.Registry,
+		secure:   u.Scheme == "https",
+		origin:   u.Scheme + "://" + u.Host,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	if s.metrics, err = newMetrics(s.registry); err != nil {
+		return nil, err
+	}
+	if s.assets, err = loadAssets(staticFS); err != nil {
+		return nil, err
+	}
+	if s.tmpl, err = parseTemplates(templateFS, s.templateFuncs); err != nil {
+		return nil, err
+	}
+	s.mux = http.NewServeMux()
+	s.routes()
+	s.h = s.middleware(s.mux)
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler, middleware included.
+func (s *Server) Handler() http.Handler { return s.h }
+
+// Origin returns the public origin (scheme://host[:port]) from BaseURL,
+// the origin that login challenges are bound to.
+func (s *Server) Origin() string { return s.origin }
+
+// routes registers every route. Feature handlers add their lines here.
+func (s *Server) routes() {
+	m := s.mux
+	m.Handle("GET /static/", s.assets)
+	m.HandleFunc("GET /healthz", s.healthShow)
+	m.HandleFunc("GET /readyz", s.readyShow)
+	m.Handle("GET /metrics", s.metricsHandler())
+
+	m.HandleFunc("GET /{$}", s.homeShow)
+	m.HandleFunc("POST /logout", s.sessionDelete)
+	m.Handle("POST /session/extend", s.requireLogin(http.HandlerFunc(s.sessionExtend)))
+
+	m.HandleFunc("/", s.notFound)
+}
+
+// notFound renders the 404 page for every path without a route.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, http.StatusNotFound, "not_found", "")
+}
+
+// clientIP returns the address of the peer, without port. gwanmun does not
+// trust X-Forwarded-For: put it directly behind nothing, or extend this.
+func clientIP(r *http.Request) string {
+	a := r.RemoteAddr
+	if i := strings.LastIndexByte(a, ':'); i >= 0 {
+		a = a[:i]
+	}
+	return strings.Trim(a, "[]")
+}

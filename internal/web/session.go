@@ -1,0 +1,178 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/store"
+)
+
+// sessionCookie holds the random session token; the store keeps only its
+// SHA-256 in hex (domain.Session.ID).
+const sessionCookie = "gwanmun_session"
+
+// touchEvery limits session writes: LastSeenAt is updated at most this often.
+const touchEvery = time.Minute
+
+// randomToken returns n random bytes, base64url-encoded.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// sessionID returns the store key of a cookie token.
+func sessionID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// sessionEnd returns when the session ends if the user does nothing more:
+// the idle timeout after the last request, capped by the absolute timeout.
+func (s *Server) sessionEnd(se *domain.Session) time.Time {
+	end := se.LastSeenAt.Add(s.cfg.SessionIdle)
+	if se.ExpiresAt.Before(end) {
+		end = se.ExpiresAt
+	}
+	return end
+}
+
+// loadSession finds the session of the cookie, ends it when it has been
+// idle too long or is past its absolute timeout, touches it, and puts the
+// user in the request state.
+func (s *Server) loadSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := state(r)
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			switch se, u, err := s.validSession(r, sessionID(c.Value)); {
+			case err == nil:
+				st.session, st.user, st.csrf = &se, &u, se.CSRFToken
+			case errors.Is(err, errSessionEnded):
+				s.clearSessionCookie(w)
+				st.msg = "session_expired"
+			case errors.Is(err, store.ErrNotFound):
+				s.clearSessionCookie(w)
+			default:
+				s.serverError(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var errSessionEnded = errors.New("session ended")
+
+// validSession returns the live session id and its user. A session past
+// its timeouts, or of a user who may no longer log in, is deleted and
+// errSessionEnded returned.
+func (s *Server) validSession(r *http.Request, id string) (domain.Session, domain.User, error) {
+	ctx := r.Context()
+	se, err := s.store.GetSession(ctx, id)
+	if err != nil {
+		return se, domain.User{}, err
+	}
+	now := s.now()
+	if !now.Before(s.sessionEnd(&se)) {
+		if err := s.store.DeleteSession(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return se, domain.User{}, err
+		}
+		return se, domain.User{}, errSessionEnded
+	}
+	u, err := s.store.GetUser(ctx, se.UserID)
+	if errors.Is(err, store.ErrNotFound) || err == nil && (u.Status == domain.UserLocked || u.Status == domain.UserWithdrawn) {
+		if err := s.store.DeleteSession(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return se, u, err
+		}
+		return se, u, errSessionEnded
+	} else if err != nil {
+		return se, u, err
+	}
+	if now.Sub(se.LastSeenAt) >= touchEvery {
+		if err := s.store.TouchSession(ctx, id, now); err != nil {
+			return se, u, err
+		}
+		se.LastSeenAt = now
+	}
+	return se, u, nil
+}
+
+// login starts a session for user, logged in with certificate certID. It
+// always issues a new token (so a token planted before login is worthless)
+// and deletes the session this browser had before, if any.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, user domain.User, certID int64) error {
+	ctx := r.Context()
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.store.DeleteSession(ctx, sessionID(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	now := s.now()
+	token := randomToken(32)
+	ua := r.UserAgent()
+	if len(ua) > 256 {
+		ua = ua[:256]
+	}
+	se := domain.Session{
+		ID:         sessionID(token),
+		UserID:     user.ID,
+		CSRFToken:  randomToken(32),
+		CertID:     certID,
+		CreatedAt:  now,
+		LastSeenAt: now,
+		ExpiresAt:  now.Add(s.cfg.SessionMax),
+		ClientAddr: clientIP(r),
+		UserAgent:  ua,
+	}
+	if err := s.store.CreateSession(ctx, &se); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/",
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	st := state(r)
+	st.session, st.user, st.csrf = &se, &user, se.CSRFToken
+	return nil
+}
+
+// logout ends the request's session, if any, and clears the cookie.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	st := state(r)
+	s.clearSessionCookie(w)
+	if st.session == nil {
+		return nil
+	}
+	err := s.store.DeleteSession(r.Context(), st.session.ID)
+	st.session, st.user, st.csrf = nil, nil, ""
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// requireLogin lets logged-in users through and sends others to the home
+// page with a message (or a 401 for API and fetch requests).
+func (s *Server) requireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if userFrom(r.Context()) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if wantsJSON(r) || r.Method != http.MethodGet {
+			s.renderError(w, r, http.StatusUnauthorized, domain.EUNAUTH, "")
+			return
+		}
+		http.Redirect(w, r, "/?msg=login_required&next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	})
+}
