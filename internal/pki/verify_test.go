@@ -22,23 +22,38 @@ import (
 	"github.com/gwanmun/gwanmun/internal/domain"
 )
 
-// Test PKI: keys are generated once per test binary (RSA-2048, like NPKI).
+// Test PKI keys: five RSA-2048 keys (like NPKI) from testdata/verify,
+// loaded once per test binary.
 var (
 	testKeysOnce sync.Once
-	testKeys     [5]*rsa.PrivateKey
+	testKeys     []*rsa.PrivateKey
+	testKeysErr  error
 )
 
 func testKey(t testing.TB, i int) *rsa.PrivateKey {
 	t.Helper()
 	testKeysOnce.Do(func() {
-		for j := range testKeys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
+		b, err := os.ReadFile(filepath.Join("testdata", "verify", "test-keys.pem"))
+		if err != nil {
+			testKeysErr = err
+			return
+		}
+		for {
+			var blk *pem.Block
+			if blk, b = pem.Decode(b); blk == nil {
+				break
 			}
-			testKeys[j] = k
+			k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+			if err != nil {
+				testKeysErr = err
+				return
+			}
+			testKeys = append(testKeys, k.(*rsa.PrivateKey))
 		}
 	})
+	if testKeysErr != nil || i >= len(testKeys) {
+		t.Fatalf("test key %d: %v", i, testKeysErr)
+	}
 	return testKeys[i]
 }
 
