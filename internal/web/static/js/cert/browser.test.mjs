@@ -172,6 +172,17 @@ test('certificate dialog in headless Chromium', { skip: !bin && process.env.CI !
       await r.close();
     });
 
+    await t.test('a data-cert-dialog button opens it; focus returns on cancel', async () => {
+      const f = await b.page(base);
+      await f.until(`document.body.dataset.ready === '1'`);
+      await f.eval(`document.querySelector('[data-cert-purpose=signup]').focus(); document.querySelector('[data-cert-purpose=signup]').click()`);
+      await f.until(`${D}.open && ${D}.contains(document.activeElement)`);
+      await f.key('Escape', 27);
+      await f.until(`!${D}.open`);
+      assert.equal(await f.eval(`document.activeElement.dataset.certPurpose`), 'signup');
+      await f.close();
+    });
+
     await t.test('English', async () => {
       const e = await b.page(`${base}?open=1&lang=en`);
       await e.until(`document.body.dataset.ready === '1'`);

@@ -7,6 +7,7 @@ import { createHash, createCipheriv, randomBytes } from 'node:crypto';
 import { Seed, seedCbcDecrypt, seedCbcEncrypt } from './seed.js';
 import { sha1, sha256 } from './hash.js';
 import { Des, TripleDes } from './des.js';
+import { Rc2, PITABLE } from './rc2.js';
 import { cbcDecrypt } from './seed.js';
 import { pbkdf1, bmp } from './pbe.js';
 import { parse, oid, int, time, fromHex, hex, toBase64, fromBase64, Tag } from './asn1.js';
@@ -57,6 +58,20 @@ test('DES: FIPS 46 worked example; 3DES-CBC agrees with OpenSSL', () => {
     const c = createCipheriv('des-ede3-cbc', k, iv);
     const ct = Buffer.concat([c.update(pt), c.final()]);
     assert.deepEqual(Buffer.from(cbcDecrypt(new TripleDes(u8(k)), 8, u8(iv), u8(ct))), pt);
+  }
+});
+
+test('RC2: RFC 2268 §5 vectors', () => {
+  assert.equal(new Set(PITABLE).size, 256, 'PITABLE is a permutation');
+  for (const [k, bits, p, c] of [
+    ['0000000000000000', 63, '0000000000000000', 'ebb773f993278eff'],
+    ['ffffffffffffffff', 64, 'ffffffffffffffff', '278b27e42e2f0d49'],
+    ['3000000000000000', 64, '1000000000000001', '30649edf9be7d2c2'],
+    ['88bca90e90875a7f0f79c384627bafb2', 128, '0000000000000000', '2269552ab0f85ca6'],
+  ]) {
+    const o = new Uint8Array(8);
+    new Rc2(fromHex(k), bits).crypt(fromHex(c), 0, o, 0, true);
+    assert.equal(hex(o), p, k);
   }
 });
 

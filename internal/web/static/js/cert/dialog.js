@@ -74,7 +74,7 @@ class Dialog {
     const caps = (e) => { this.q('[data-caps]').hidden = !(e.getModifierState && e.getModifierState('CapsLock')); };
     pw.addEventListener('keydown', caps);
     pw.addEventListener('keyup', caps);
-    pw.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); this.ok(); } });
+    pw.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); this.ok(); } });
   }
 
   /** tr translates into the page language. */
@@ -342,11 +342,12 @@ class Dialog {
     try {
       const u = await unlock(e, password);
       this.tries.delete(e.id);
-      if (personalOnly && describe({ cert: u.cert }).cls !== 'personal') { this.say(this.tr('personalOnly')); return; }
+      const d = describe({ cert: u.cert });
+      if (d.expired) { this.say(this.tr('expiredCert')); return; }
+      if (personalOnly && d.cls !== 'personal') { this.say(this.tr('personalOnly')); return; }
       const ch = await fetchChallenge(o.challengeURL, o.purpose, o.csrfToken);
       const signature = await signWith(u, challengeBytes(o.purpose, ch.origin, ch.nonce));
       if (this.q('[data-input="remember"]').checked) await remember(e).catch(() => {});
-      const d = describe({ cert: u.cert });
       this.finish({
         nonce: ch.nonce,
         certificate: toBase64(u.cert.der),

@@ -30,12 +30,15 @@ export function fromFileList(list) {
   });
 }
 
-/** fromDirectoryHandle walks a FileSystemDirectoryHandle (showDirectoryPicker). */
-export async function fromDirectoryHandle(dir, path = dir.name, out = [], depth = 0) {
+/**
+ * fromDirectoryHandle walks a FileSystemDirectoryHandle (showDirectoryPicker),
+ * looking at no more than MAX_FILES names in all, 8 levels deep.
+ */
+export async function fromDirectoryHandle(dir, path = dir.name, out = [], depth = 0, seen = { n: 0 }) {
   if (depth > 8) return out;
   for await (const h of dir.values()) {
-    if (out.length >= MAX_FILES) break;
-    if (h.kind === 'directory') await fromDirectoryHandle(h, `${path}/${h.name}`, out, depth + 1);
+    if (++seen.n > MAX_FILES) break;
+    if (h.kind === 'directory') await fromDirectoryHandle(h, `${path}/${h.name}`, out, depth + 1, seen);
     else if (isCertFile(h.name)) {
       const f = await h.getFile();
       out.push({ path, name: h.name, size: f.size, read: async () => new Uint8Array(await f.arrayBuffer()) });
@@ -49,6 +52,7 @@ export async function fromDataTransfer(dt) {
   const entries = Array.from(dt.items || [], (i) => i.webkitGetAsEntry && i.webkitGetAsEntry()).filter(Boolean);
   if (!entries.length) return fromFileList(dt.files || []);
   const out = [];
+  let seen = 0;
   const fileOf = (e) => new Promise((res, rej) => e.file(res, rej));
   const readAll = (r) => new Promise((res, rej) => {
     const acc = [];
@@ -56,7 +60,7 @@ export async function fromDataTransfer(dt) {
     next();
   });
   async function walk(e, path, depth) {
-    if (out.length >= MAX_FILES || depth > 8) return;
+    if (++seen > MAX_FILES || depth > 8) return;
     if (e.isDirectory) {
       for (const c of await readAll(e.createReader())) await walk(c, path ? `${path}/${e.name}` : e.name, depth + 1);
     } else if (isCertFile(e.name)) {

@@ -24,7 +24,7 @@ const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed
 const ri = (n) => Math.floor(rnd() * n);
 
 const corpus = [
-  FIX + 'signCert.der', FIX + 'signPri.key', FIX + 'cert.p12', here('testdata/modern.p12'), here('testdata/legacy.p12'),
+  FIX + 'signCert.der', FIX + 'signPri.key', FIX + 'cert.p12', here('testdata/modern.p12'), here('testdata/legacy.p12'), here('testdata/rc2.p12'),
   here('testdata/pbes2-seed.key'), here('testdata/pbes2-aes.key'), here('testdata/cert.der'),
 ].map((p) => new Uint8Array(readFileSync(p)));
 

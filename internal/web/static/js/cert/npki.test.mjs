@@ -91,6 +91,7 @@ for (const [name, make] of [
   ['PBES2 PBKDF2-HMAC-SHA256 AES-256-CBC (openssl -v2 aes-256-cbc)', () => npkiEntry(td('cert.der'), td('pbes2-aes.key'))],
   ['modern PKCS#12 (OpenSSL 3 default: AES-256, SHA-256 MAC)', () => p12Entry(td('modern.p12'), 'modern.p12')],
   ['legacy PKCS#12 (3DES, SHA-1 MAC)', () => p12Entry(td('legacy.p12'), 'legacy.p12')],
+  ['-legacy PKCS#12 (RC2-40 cert bag, 3DES key bag)', () => p12Entry(td('rc2.p12'), 'rc2.p12')],
 ]) {
   test(`OpenSSL ${name}: unlocks, signs like OpenSSL`, async () => {
     const e = await make();

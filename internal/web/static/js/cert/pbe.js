@@ -5,6 +5,8 @@
 //   - 1.2.840.113549.1.5.13 PBES2: PBKDF2 (HMAC-SHA1 default, SHA-2 PRFs) with
 //     SEED-CBC, AES-CBC (WebCrypto) or DES-EDE3-CBC
 //   - 1.2.840.113549.1.12.1.3 / .4 PKCS#12 pbeWithSHAAnd3-/2-KeyTripleDES-CBC (PKCS#12 KDF)
+//   - 1.2.840.113549.1.12.1.5 / .6 PKCS#12 pbeWithSHAAnd128BitRC2-CBC / 40BitRC2-CBC
+//     (certificate bags of older PKCS#12 files)
 //
 // A password that does not decrypt shows as a CertError 'wrong-password'.
 // Passwords are UTF-8 for PBKDF1/PBKDF2 and BMPString for the PKCS#12 KDF.
@@ -14,6 +16,7 @@ import { malformed, unsupported, wrongPassword } from './errors.js';
 import { SHA1, sha1 } from './hash.js';
 import { seedCbcDecrypt, cbcDecrypt } from './seed.js';
 import { TripleDes } from './des.js';
+import { Rc2 } from './rc2.js';
 
 export const OID = Object.freeze({
   SEED_CBC_WITH_SHA1: '1.2.410.200004.1.15',
@@ -22,6 +25,8 @@ export const OID = Object.freeze({
   PBKDF2: '1.2.840.113549.1.5.12',
   P12_3DES: '1.2.840.113549.1.12.1.3',
   P12_2DES: '1.2.840.113549.1.12.1.4',
+  P12_RC2_128: '1.2.840.113549.1.12.1.5',
+  P12_RC2_40: '1.2.840.113549.1.12.1.6',
   DES_EDE3_CBC: '1.2.840.113549.3.7',
   SHA1: '1.3.14.3.2.26',
   SHA256: '2.16.840.1.101.3.4.2.1',
@@ -181,12 +186,16 @@ export async function decrypt(alg, ct, password) {
       return cbc(encOid, key, iv, ct);
     }
     case OID.P12_3DES:
-    case OID.P12_2DES: {
+    case OID.P12_2DES:
+    case OID.P12_RC2_128:
+    case OID.P12_RC2_40: {
       const { salt, iter } = saltIter(params, 'PKCS#12 PBE parameters');
       const pw = bmp(password);
-      const key = pkcs12KDF(SHA1, pw, salt, 1, iter, algOid === OID.P12_3DES ? 24 : 16);
+      const n = { [OID.P12_3DES]: 24, [OID.P12_2DES]: 16, [OID.P12_RC2_128]: 16, [OID.P12_RC2_40]: 5 }[algOid];
+      const key = pkcs12KDF(SHA1, pw, salt, 1, iter, n);
       const iv = pkcs12KDF(SHA1, pw, salt, 2, iter, 8);
-      return cbcDecrypt(new TripleDes(key), 8, iv, ct);
+      const c = algOid === OID.P12_3DES || algOid === OID.P12_2DES ? new TripleDes(key) : new Rc2(key, n * 8);
+      return cbcDecrypt(c, 8, iv, ct);
     }
   }
   throw unsupported(`encryption algorithm ${algOid}`);

@@ -10,6 +10,8 @@
 #   modern.p12         OpenSSL 3's default PKCS#12 (PBES2/AES-256, SHA-256 MAC)
 #   legacy.p12         3DES shrouded key bag, clear cert bag, SHA-1 MAC (the
 #                      encoding of the yessign test cert.p12)
+#   rc2.p12            RC2-40 encrypted cert bag, 3DES key bag (openssl -legacy
+#                      default; older Windows exports look the same)
 #   message.txt        a challenge message; message.sig is its PKCS#1 v1.5
 #                      SHA-256 signature made by OpenSSL
 # All use the password in password.txt.
@@ -29,5 +31,6 @@ openssl pkcs8 -topk8 -v2 aes-256-cbc -in rsa.pem -outform DER -out pbes2-aes.key
 openssl pkcs12 -export -inkey rsa.pem -in cert.pem -out modern.p12 -passout "pass:$pw"
 openssl pkcs12 -export "${legacy[@]}" -inkey rsa.pem -in cert.pem -out legacy.p12 \
   -keypbe PBE-SHA1-3DES -certpbe NONE -macalg sha1 -passout "pass:$pw"
+openssl pkcs12 -export -legacy -inkey rsa.pem -in cert.pem -out rc2.p12 -passout "pass:$pw"
 printf 'gwanmun-auth-v1\npurpose:login\norigin:https://portal.example\nnonce:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' > message.txt
 openssl dgst -sha256 -sign rsa.pem -out message.sig message.txt
