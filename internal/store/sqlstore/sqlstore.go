@@ -1,0 +1,309 @@
+// Package sqlstore implements store.Store over database/sql on two
+// databases: SQLite (modernc.org/sqlite, pure Go) for a single gwanmun
+// process, and PostgreSQL (pgx) where several processes share one
+// database. The SQL is written once, with $1-style placeholders, which both
+// drivers accept; the only dialect rewrite drops row-locking clauses
+// (FOR UPDATE) on SQLite, whose write transactions lock the whole database
+// from their start.
+//
+// Times are stored as BIGINT Unix microseconds UTC, NULL for the zero
+// time.Time; they come back in UTC with microsecond precision. The schema
+// is created and upgraded by embedded goose migrations (migrations/sqlite
+// and migrations/postgres), run by Open. See docs/storage.md.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/gwanmun/gwanmun/internal/store"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// Dialect names a supported database.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// sqliteParams configure every SQLite connection: wait up to 10 s for a
+// lock instead of failing with SQLITE_BUSY, write-ahead logging so readers
+// never block the writer, foreign keys enforced, and BEGIN IMMEDIATE for
+// every transaction, so that a transaction takes the write lock at its
+// start and two transactions can never deadlock upgrading read locks.
+const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// Store is a store.Store on SQLite or PostgreSQL. Its query methods run
+// outside any transaction, each statement on its own, except those that
+// need several statements to be atomic (AppendAudit, AddConsentVersion,
+// DecideRequest), which open one.
+type Store struct {
+	queries
+	db      *sql.DB
+	dialect Dialect
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the database named by url and brings its schema up to date.
+//
+// url is a PostgreSQL URL (postgres://… or postgresql://…, as pgx accepts
+// it, e.g. postgres://gwanmun@db.example/gwanmun?sslmode=verify-full), or
+// an SQLite database: a file path, "sqlite:PATH", or ":memory:" /
+// "sqlite::memory:" for a private in-memory database (one connection; for
+// tests and experiments only). Open refuses a database whose schema is
+// newer than this binary knows.
+func Open(ctx context.Context, url string) (*Store, error) {
+	var (
+		db      *sql.DB
+		dialect Dialect
+		err     error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		dialect = Postgres
+		db, err = sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+	default:
+		dialect = SQLite
+		path := strings.TrimPrefix(url, "sqlite:")
+		if strings.HasPrefix(path, "//") {
+			path = path[2:] // sqlite:///abs/path
+		}
+		if path == "" {
+			return nil, errors.New("open sqlite: empty database path")
+		}
+		if strings.ContainsAny(path, "?#") {
+			return nil, fmt.Errorf("open sqlite: database path %q must not contain ? or #", path)
+		}
+		db, err = sql.Open("sqlite", path+"?"+sqliteParams)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		if path == ":memory:" {
+			// Every connection to :memory: is a database of its own, so
+			// keep exactly one, forever.
+			db.SetMaxOpenConns(1)
+			db.SetMaxIdleConns(1)
+			db.SetConnMaxLifetime(0)
+			db.SetConnMaxIdleTime(0)
+		} else {
+			// One writer at a time in any case; a few connections let
+			// reads proceed beside it (WAL).
+			db.SetMaxOpenConns(8)
+			db.SetMaxIdleConns(8)
+		}
+	}
+	s := &Store{db: db, dialect: dialect}
+	s.queries = queries{s: s, db: db}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect returns the database's dialect.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB returns the underlying database handle, for tools and tests.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// provider returns the goose migration provider for s's dialect. On
+// PostgreSQL it takes a session advisory lock, keyed by the current
+// schema, so that processes starting together migrate one at a time.
+func (s *Store) provider(ctx context.Context) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return nil, err
+	}
+	gd := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == Postgres {
+		gd = goose.DialectPostgres
+		var schema string
+		if err := s.db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return nil, fmt.Errorf("migrate: current schema: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte("gwanmun migrations " + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 600))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(gd, s.db, sub, opts...)
+}
+
+// ErrSchemaTooNew is returned by Open and Migrate for a database migrated
+// by a newer gwanmun.
+var ErrSchemaTooNew = errors.New("database schema is newer than this gwanmun")
+
+// Migrate applies the pending migrations. It refuses, with
+// ErrSchemaTooNew, a database whose schema version is above the newest
+// migration embedded in the binary. Open calls it.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.provider(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	cur, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: read schema version: %w", err)
+	}
+	if known := SchemaVersion(); cur > known {
+		return fmt.Errorf("%w: database at version %d, binary knows up to %d", ErrSchemaTooNew, cur, known)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion returns the newest schema version embedded in the binary.
+func SchemaVersion() int64 {
+	var v int64
+	for _, d := range []Dialect{SQLite, Postgres} {
+		ents, _ := fs.ReadDir(migrations, "migrations/"+string(d))
+		for _, e := range ents {
+			n, _, _ := strings.Cut(e.Name(), "_")
+			var x int64
+			if _, err := fmt.Sscanf(n, "%d", &x); err == nil && x > v {
+				v = x
+			}
+		}
+	}
+	return v
+}
+
+// InTx runs fn in one transaction and commits it when fn returns nil; any
+// error (or panic) from fn rolls everything back. On PostgreSQL the
+// transaction is READ COMMITTED; the methods lock the rows they change or
+// update conditionally. On SQLite it begins IMMEDIATE, holding the
+// database's write lock until it ends, so fn should be short, and must not
+// use the Store itself (only tx) for writes, which would wait for the
+// lock fn holds.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Queries) error) error {
+	return s.inTx(ctx, func(q *queries) error { return fn(q) })
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) (err error) {
+	var opts *sql.TxOptions
+	if s.dialect == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tx.Rollback()
+		}
+	}()
+	if err := fn(&queries{s: s, db: tx, tx: true}); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// mapErr turns unique violations into store.ErrAlreadyExists and foreign
+// key violations into store.ErrNotFound (the referenced row is missing),
+// keeping the driver's message, and sql.ErrNoRows into store.ErrNotFound.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", store.ErrAlreadyExists, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: referenced row: %v", store.ErrNotFound, err)
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %v", store.ErrAlreadyExists, err)
+		case "23503": // foreign_key_violation
+			return fmt.Errorf("%w: referenced row: %v", store.ErrNotFound, err)
+		}
+	}
+	return err
+}
+
+// isSerializationFailure reports PostgreSQL errors after which the
+// transaction can simply be retried.
+func isSerializationFailure(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// VerifyAuditChain checks the whole audit log with store.VerifyAuditChain,
+// then that the chain head (the last event's seq and hash, kept by
+// AppendAudit) matches the last event, which also catches deletion of the
+// newest events. It returns (0, nil) when intact, else the Seq of the first
+// bad event (for a truncated log, the first missing one) and an error
+// wrapping store.ErrChainBroken.
+func (s *Store) VerifyAuditChain(ctx context.Context) (badSeq int64, err error) {
+	if bad, err := store.VerifyAuditChain(ctx, s); err != nil || bad != 0 {
+		return bad, err
+	}
+	var headSeq, lastSeq int64
+	var headHash, lastHash []byte
+	if err := s.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, bytesCol{&headHash}); err != nil {
+		return 0, fmt.Errorf("verify audit chain: read head: %w", err)
+	}
+	err = s.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").Scan(&lastSeq, bytesCol{&lastHash})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("verify audit chain: read last event: %w", err)
+	}
+	if headSeq != lastSeq || string(headHash) != string(lastHash) {
+		return lastSeq + 1, fmt.Errorf("%w: the log ends at event %d but its head records event %d", store.ErrChainBroken, lastSeq, headSeq)
+	}
+	return 0, nil
+}
