@@ -69,7 +69,7 @@ func TestHomePage(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<html lang="ko">`, "gwanmun 데모 포털", "데모 / DEMO — 공식 사이트가 아닙니다",
-		`href="/signup"`, ">사용자 가입<", ">공동인증서 로그인<", `data-cert-action="login"`,
+		`href="/signup"`, ">사용자 가입<", ">공동인증서 로그인<", `data-cert-dialog data-cert-purpose="login"`, `id="gm-cert-dialog"`,
 		"공지사항", "시험 공지", "02-0000-0000", "help@example.org", `href="#content"`, `id="content"`,
 	} {
 		if !strings.Contains(body, want) {
