@@ -403,7 +403,8 @@ export function openCertDialog(opts) {
  *           data-cert-form="#login-form">공동인증서 로그인</button>
  *
  * data-cert-challenge-url overrides /auth/challenge; the CSRF token is
- * data-cert-csrf or <meta name="csrf-token" content="...">. On success the
+ * data-cert-csrf, else <meta name="csrf-token" content="...">, else the
+ * form's csrf_token field. On success the
  * form (data-cert-form, else the button's form) gets hidden inputs nonce,
  * certificate and signature and is submitted; the button also dispatches a
  * "gm-cert-signed" event with the result as detail (cancelable: cancel it
@@ -414,21 +415,22 @@ export function bindCertButtons(root = document) {
     btn.dataset.certBound = '';
     btn.addEventListener('click', async (ev) => {
       ev.preventDefault();
+      const form = btn.dataset.certForm ? document.querySelector(btn.dataset.certForm) : btn.form;
       const meta = document.querySelector('meta[name="csrf-token"]');
+      const field = form && form.querySelector('input[name="csrf_token"]');
       const po = btn.dataset.certPersonalOnly;
       let r;
       try {
         r = await openCertDialog({
           purpose: btn.dataset.certPurpose || 'login',
           challengeURL: btn.dataset.certChallengeUrl || '/auth/challenge',
-          csrfToken: btn.dataset.certCsrf || (meta && meta.content) || '',
+          csrfToken: btn.dataset.certCsrf || (meta && meta.content) || (field && field.value) || '',
           personalOnly: po === undefined ? undefined : po !== 'false',
         });
       } catch {
         return; // cancelled
       }
       const go = btn.dispatchEvent(new CustomEvent('gm-cert-signed', { detail: r, bubbles: true, cancelable: true }));
-      const form = btn.dataset.certForm ? document.querySelector(btn.dataset.certForm) : btn.form;
       if (!go || !form) return;
       for (const k of ['nonce', 'certificate', 'signature']) {
         let input = form.querySelector(`input[type="hidden"][name="${k}"]`);
