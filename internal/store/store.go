@@ -122,6 +122,12 @@ type Queries interface {
 	CreateChallenge(ctx context.Context, c *domain.Challenge) error
 	ConsumeChallenge(ctx context.Context, nonce string, t time.Time) (domain.Challenge, error)
 	DeleteExpiredChallenges(ctx context.Context, before time.Time) (int, error)
+
+	// Signup drafts (the wizard's state before an account exists).
+	// PutSignupDraft creates or replaces the draft with d.ID.
+	PutSignupDraft(ctx context.Context, d *domain.SignupDraft) error
+	GetSignupDraft(ctx context.Context, id string) (domain.SignupDraft, error)
+	DeleteExpiredSignupDrafts(ctx context.Context, before time.Time) (int, error)
 }
 
 // InstitutionFilter selects institutions.

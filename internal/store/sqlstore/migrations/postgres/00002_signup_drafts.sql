@@ -1,0 +1,15 @@
+-- +goose Up
+-- The signup wizard's server-side drafts (package signup). No account
+-- exists until the last step; an expired draft is deleted by the janitor.
+CREATE TABLE signup_drafts (
+    id         TEXT PRIMARY KEY,
+    step       INTEGER NOT NULL,
+    data       BYTEA NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX signup_drafts_expires_idx ON signup_drafts (expires_at);
+
+-- +goose Down
+DROP TABLE signup_drafts;
