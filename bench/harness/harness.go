@@ -84,6 +84,7 @@ type Result struct {
 	Requests    int           // requests made
 	OK          int           // requests whose Outcome.OK was set
 	Elapsed     time.Duration // wall-clock time of the timed phase
+	Prepared    time.Duration // wall-clock time of Prepare (untimed)
 	// Latencies of every request made (successful or not), sorted.
 	Latencies []time.Duration
 	// Errors counts the failed requests by Outcome.Key.
@@ -122,7 +123,8 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 // Run prepares sc for cfg.N requests and then drives it with
 // cfg.Concurrency workers (worker w uses clients[w mod len(clients)]) until
 // cfg.N requests are made, cfg.Duration passes or ctx ends. Only the
-// second part is timed. A Prepare error ends the run.
+// second part is timed. A Prepare error ends the run. A Deadliner's
+// deadline also ends the timed phase.
 func Run(ctx context.Context, cfg Config, sc Scenario, clients []*http.Client) (*Result, error) {
 	if cfg.Concurrency < 1 || cfg.N < 1 {
 		return nil, fmt.Errorf("harness: concurrency %d and count %d must be at least 1", cfg.Concurrency, cfg.N)
@@ -134,10 +136,27 @@ func Run(ctx context.Context, cfg Config, sc Scenario, clients []*http.Client) (
 	if d <= 0 || d > MaxDuration {
 		d = MaxDuration
 	}
+	t0 := time.Now()
 	if err := sc.Prepare(ctx, clients, cfg.N); err != nil {
 		return nil, fmt.Errorf("%s: prepare: %w", sc.Name(), err)
 	}
-	return drive(ctx, cfg.Concurrency, cfg.N, d, sc, clients), nil
+	prepared := time.Since(t0)
+	if dl, ok := sc.(Deadliner); ok {
+		left := time.Until(dl.Deadline())
+		if left <= 0 {
+			return nil, fmt.Errorf("%s: prepared requests expired before the timed phase", sc.Name())
+		}
+		d = min(d, left)
+	}
+	res := drive(ctx, cfg.Concurrency, cfg.N, d, sc, clients)
+	res.Prepared = prepared
+	return res, nil
+}
+
+// Deadliner is implemented by scenarios whose prepared requests go stale
+// (login challenges expire): Run ends the timed phase at Deadline.
+type Deadliner interface {
+	Deadline() time.Time
 }
 
 // drive is the timed phase of Run.
@@ -197,10 +216,10 @@ func drive(ctx context.Context, workers, n int, d time.Duration, sc Scenario, cl
 
 // Summary returns a one-line summary: count, rate and percentiles.
 func (r *Result) Summary() string {
-	return fmt.Sprintf("%-9s c=%-3d requests=%-6d ok=%-6d %8.1f/s  p50=%-8s p95=%-8s p99=%-8s max=%-8s in %s",
+	return fmt.Sprintf("%-9s c=%-3d requests=%-6d ok=%-6d %8.1f/s  p50=%-8s p95=%-8s p99=%-8s max=%-8s in %s (setup %s)",
 		r.Scenario, r.Concurrency, r.Requests, r.OK, r.Rate(),
 		round(r.Percentile(50)), round(r.Percentile(95)), round(r.Percentile(99)), round(r.Percentile(100)),
-		r.Elapsed.Round(time.Millisecond))
+		r.Elapsed.Round(time.Millisecond), r.Prepared.Round(time.Millisecond))
 }
 
 // ErrorLines returns the error counts, largest first, one per line.
