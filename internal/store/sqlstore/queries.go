@@ -756,24 +756,21 @@ func (q *queries) ListGrants(ctx context.Context, f store.GrantFilter) ([]domain
 // ---- Consent texts ----
 
 // AddConsentVersion stores c as the next version (1 for the first).
-// Concurrent adders get distinct versions.
+// Concurrent adders get distinct versions: on PostgreSQL the transaction
+// takes a self-conflicting table lock (readers are not blocked), on SQLite
+// the transaction's write lock does the same.
 func (q *queries) AddConsentVersion(ctx context.Context, c *domain.ConsentVersion) error {
 	c.CreatedAt = nowOr(c.CreatedAt)
-	var err error
-	for range 10 {
-		err = q.atomically(ctx, func(q *queries) error {
-			return q.row(ctx, `INSERT INTO consent_versions (version, text, created_at)
-				SELECT COALESCE(MAX(version), 0) + 1, $1, $2 FROM consent_versions RETURNING version`,
-				c.Text, tv(c.CreatedAt)).Scan(&c.Version)
-		})
-		err = mapErr(err)
-		// Two PostgreSQL transactions may read the same maximum; the loser
-		// violates the primary key and tries again (outside a caller's
-		// transaction only: a failed statement aborts a PostgreSQL one).
-		if !errors.Is(err, store.ErrAlreadyExists) || q.tx {
-			break
+	err := q.atomically(ctx, func(q *queries) error {
+		if q.s.dialect == Postgres {
+			if _, err := q.exec(ctx, "LOCK TABLE consent_versions IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+				return err
+			}
 		}
-	}
+		return mapErr(q.row(ctx, `INSERT INTO consent_versions (version, text, created_at)
+			SELECT COALESCE(MAX(version), 0) + 1, $1, $2 FROM consent_versions RETURNING version`,
+			c.Text, tv(c.CreatedAt)).Scan(&c.Version))
+	})
 	if err != nil {
 		return fmt.Errorf("add consent version: %w", err)
 	}

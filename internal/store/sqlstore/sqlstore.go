@@ -215,12 +215,24 @@ func SchemaVersion() int64 {
 // update conditionally. On SQLite it begins IMMEDIATE, holding the
 // database's write lock until it ends, so fn should be short, and must not
 // use the Store itself (only tx) for writes, which would wait for the
-// lock fn holds.
+// lock fn holds. When PostgreSQL aborts the transaction as a deadlock
+// victim or serialization failure, InTx runs fn again (up to three times
+// in all), so fn must not have effects outside the transaction.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Queries) error) error {
 	return s.inTx(ctx, func(q *queries) error { return fn(q) })
 }
 
-func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) (err error) {
+func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.inTxOnce(ctx, fn)
+		if attempt < 3 && isSerializationFailure(err) {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) inTxOnce(ctx context.Context, fn func(q *queries) error) error {
 	var opts *sql.TxOptions
 	if s.dialect == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
