@@ -69,7 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fl.StringVar(&o.repo, "repo", ".", "repository root `dir` (for -spawn)")
 	fl.StringVar(&o.cache, "cache", filepath.Join("bench", ".cache"), "cache `dir`: development CA (DIR/devca/ca), user keys and certificates, server log")
 	fl.IntVar(&o.users, "users", 200, "number of users (certificates); logins cycle through them")
-	fl.IntVar(&o.n, "n", 2000, "logins per run (each needs a signed challenge prepared beforehand)")
+	fl.IntVar(&o.n, "n", 5000, "logins per run (each needs a signed challenge prepared beforehand)")
 	fl.IntVar(&o.c, "c", 64, "concurrent clients")
 	fl.DurationVar(&o.duration, "duration", 60*time.Second, "time bound of each timed phase")
 	fl.BoolVar(&o.short, "short", false, "CI size: -users 8 -n 200 -c 16 -duration 10s (explicit flags win)")
