@@ -72,6 +72,12 @@ type Config struct {
 	Concurrency int           // concurrent workers, each with its own client; at least 1
 	N           int           // requests at most; at least 1
 	Duration    time.Duration // wall-clock bound of the timed phase; zero means 10 minutes
+	// NewClient and PerClient, when both set, make each worker switch to
+	// a new client after PerClient requests, closing the old one's
+	// connections: with a client per source address, no address makes more
+	// than PerClient requests of the timed phase (see bench/load).
+	NewClient func() *http.Client
+	PerClient int
 }
 
 // MaxDuration is the longest a timed phase may last, whatever Config says.
@@ -148,7 +154,7 @@ func Run(ctx context.Context, cfg Config, sc Scenario, clients []*http.Client) (
 		}
 		d = min(d, left)
 	}
-	res := drive(ctx, cfg.Concurrency, cfg.N, d, sc, clients)
+	res := drive(ctx, cfg, d, sc, clients)
 	res.Prepared = prepared
 	return res, nil
 }
@@ -160,7 +166,9 @@ type Deadliner interface {
 }
 
 // drive is the timed phase of Run.
-func drive(ctx context.Context, workers, n int, d time.Duration, sc Scenario, clients []*http.Client) *Result {
+func drive(ctx context.Context, cfg Config, d time.Duration, sc Scenario, clients []*http.Client) *Result {
+	workers, n := cfg.Concurrency, cfg.N
+	rotate := cfg.NewClient != nil && cfg.PerClient > 0
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var next atomic.Int64
@@ -180,11 +188,19 @@ func drive(ctx context.Context, workers, n int, d time.Duration, sc Scenario, cl
 			l.lat = make([]time.Duration, 0, n/workers+1)
 			l.errors = map[string]int{}
 			client := clients[w%len(clients)]
+			used := 0
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
+				if rotate && used == cfg.PerClient {
+					if w >= len(clients) || client != clients[w] {
+						client.CloseIdleConnections()
+					}
+					client, used = cfg.NewClient(), 0
+				}
+				used++
 				t0 := time.Now()
 				o := sc.Do(ctx, client, i)
 				el := time.Since(t0)

@@ -168,3 +168,21 @@ func TestGetScenario(t *testing.T) {
 		t.Error("relative path accepted")
 	}
 }
+
+func TestRunRotatesClients(t *testing.T) {
+	srv := testServer(t, 0)
+	var made atomic.Int64
+	cfg := Config{Concurrency: 1, N: 10, PerClient: 3, NewClient: func() *http.Client {
+		made.Add(1)
+		return &http.Client{Transport: srv.Client().Transport}
+	}}
+	sc := &countScenario{url: srv.URL}
+	res, err := Run(context.Background(), cfg, sc, []*http.Client{srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Requests 0-2 on the first client, then new clients at 3, 6 and 9.
+	if made.Load() != 3 || res.Requests != 10 {
+		t.Errorf("made %d clients for %d requests; want 3 for 10", made.Load(), res.Requests)
+	}
+}

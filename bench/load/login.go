@@ -30,11 +30,13 @@ type loginScenario struct {
 	// RequireSession makes a 200 without a gwanmun_session cookie a failure
 	// ("200 no_session"); the baseline sets no cookie.
 	RequireSession bool
-	// NewClient, when set, gives a client from a fresh source address to
-	// retry a challenge refused with 429.
+	// NewClient, when set, gives a client from a fresh source address: to
+	// retry a challenge refused with 429, and every PerSource challenges
+	// when PerSource > 0.
 	NewClient func() *http.Client
+	PerSource int
 
-	csrf    map[*http.Client]anonCSRF
+	csrf    []anonCSRF // one per client given to Prepare; login i uses csrf[i mod len]
 	bodies  [][]byte
 	expires time.Time // earliest challenge expiry
 	// Sessions holds the session cookie of each successful login, by index.
@@ -102,13 +104,13 @@ func (s *loginScenario) Prepare(ctx context.Context, clients []*http.Client, n i
 	if len(s.Users) == 0 {
 		return errors.New("no users")
 	}
-	s.csrf = make(map[*http.Client]anonCSRF, len(clients))
-	for _, c := range clients {
+	s.csrf = make([]anonCSRF, len(clients))
+	for k, c := range clients {
 		a, err := fetchCSRF(ctx, c, s.BaseURL)
 		if err != nil {
 			return err
 		}
-		s.csrf[c] = a
+		s.csrf[k] = a
 	}
 	s.bodies = make([][]byte, n)
 	s.Sessions = make([]*http.Cookie, n)
@@ -125,13 +127,28 @@ func (s *loginScenario) Prepare(ctx context.Context, clients []*http.Client, n i
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := s.csrf[c]
+			orig, used := c, 0
+			defer func() {
+				if c != orig {
+					c.CloseIdleConnections()
+				}
+			}()
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
-				body, exp, err := s.prepareOne(ctx, c, a, i)
+				if s.NewClient != nil && s.PerSource > 0 && used == s.PerSource {
+					if c != orig {
+						c.CloseIdleConnections()
+					}
+					c, used = s.NewClient(), 0
+				}
+				used++
+				var body []byte
+				var exp time.Time
+				var err error
+				body, exp, c, err = s.prepareOne(ctx, c, s.csrf[i%len(s.csrf)], i)
 				mu.Lock()
 				if err != nil && firstEr == nil {
 					firstEr = fmt.Errorf("challenge %d: %w", i, err)
@@ -160,8 +177,9 @@ func (s *loginScenario) Prepare(ctx context.Context, clients []*http.Client, n i
 // the first prepared challenge expires, so no login fails as expired.
 func (s *loginScenario) Deadline() time.Time { return s.expires.Add(-5 * time.Second) }
 
-// prepareOne gets and signs the challenge of login i.
-func (s *loginScenario) prepareOne(ctx context.Context, c *http.Client, a anonCSRF, i int) ([]byte, time.Time, error) {
+// prepareOne gets and signs the challenge of login i. It returns the
+// client to go on with: a new one when c was rate-limited.
+func (s *loginScenario) prepareOne(ctx context.Context, c *http.Client, a anonCSRF, i int) ([]byte, time.Time, *http.Client, error) {
 	var (
 		status int
 		body   []byte
@@ -169,41 +187,42 @@ func (s *loginScenario) prepareOne(ctx context.Context, c *http.Client, a anonCS
 	for try := 0; ; try++ {
 		req, err := s.post(ctx, "/auth/challenge", a, []byte(`{"purpose":"login"}`))
 		if err != nil {
-			return nil, time.Time{}, err
+			return nil, time.Time{}, c, err
 		}
 		resp, err := c.Do(req)
 		if err != nil {
-			return nil, time.Time{}, err
+			return nil, time.Time{}, c, err
 		}
 		if body, err = harness.Drain(resp.Body, 1<<16); err != nil {
-			return nil, time.Time{}, err
+			return nil, time.Time{}, c, err
 		}
 		status = resp.StatusCode
 		if status != http.StatusTooManyRequests || s.NewClient == nil || try >= maxChallengeRetries {
 			break
 		}
-		// Rate-limited: continue from a fresh source address.
+		// Rate-limited: continue from a fresh source address. (The
+		// client given is closed by the caller.)
 		c = s.NewClient()
 	}
 	if status != http.StatusOK {
-		return nil, time.Time{}, fmt.Errorf("POST /auth/challenge: status %d %s", status, errorCode(body))
+		return nil, time.Time{}, c, fmt.Errorf("POST /auth/challenge: status %d %s", status, errorCode(body))
 	}
 	ch, err := parseChallenge(body)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, time.Time{}, c, err
 	}
 	u := s.Users[i%len(s.Users)]
 	digest := sha256.Sum256([]byte(ch.Message))
 	sig, err := rsa.SignPKCS1v15(nil, u.Key, crypto.SHA256, digest[:])
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, time.Time{}, c, err
 	}
 	out, err := json.Marshal(pki.SignedResponse{
 		Nonce:       ch.Nonce,
 		Certificate: base64.StdEncoding.EncodeToString(u.Cert.Raw),
 		Signature:   base64.StdEncoding.EncodeToString(sig),
 	})
-	return out, ch.ExpiresAt, err
+	return out, ch.ExpiresAt, c, err
 }
 
 // post builds a JSON POST as the browser's fetch() sends it.
@@ -223,7 +242,7 @@ func (s *loginScenario) post(ctx context.Context, path string, a anonCSRF, body 
 
 // Do implements harness.Scenario: POST /login with the signed challenge i.
 func (s *loginScenario) Do(ctx context.Context, c *http.Client, i int) harness.Outcome {
-	req, err := s.post(ctx, "/login", s.csrf[c], s.bodies[i])
+	req, err := s.post(ctx, "/login", s.csrf[i%len(s.csrf)], s.bodies[i])
 	if err != nil {
 		return harness.Outcome{Err: err}
 	}

@@ -48,6 +48,7 @@ type options struct {
 	baseline   bool
 	register   bool
 	spread     bool
+	perSource  int
 	pid        int
 	pages      string
 	caFlag     string
@@ -76,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fl.BoolVar(&o.baseline, "baseline", true, "also measure the in-process baseline server")
 	fl.BoolVar(&o.register, "register", true, "register the users in -db before the run")
 	fl.BoolVar(&o.spread, "spread", true, "connect each client from its own 127.0.x.y source address (per-address rate limits see many clients)")
+	fl.IntVar(&o.perSource, "per-source", 8, "with -spread: requests per source address before a client moves to a new one (0: never); keep it under the server's per-address burst")
 	fl.IntVar(&o.pid, "pid", 0, "process `ID` of the -url server, to report its memory")
 	fl.StringVar(&o.pages, "pages", "", "comma-separated `paths` to time as GET requests after the logins, with their sessions, e.g. /,/menu")
 	fl.StringVar(&o.caFlag, "ca-flag", "--dev-ca", "flag of 'gwanmun serve' naming the development CA directory to trust")
@@ -108,6 +110,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("-users, -n and -c must be at least 1")
 	case o.n > maxRequests:
 		return nil, fmt.Errorf("-n %d: at most %d (challenges expire after 5 minutes)", o.n, maxRequests)
+	case o.perSource < 0:
+		return nil, errors.New("-per-source must not be negative")
 	case o.c > 1024:
 		return nil, errors.New("-c: at most 1024")
 	case o.duration <= 0 || o.duration > harness.MaxDuration:
@@ -162,8 +166,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := harness.Config{Concurrency: o.c, N: o.n, Duration: o.duration}
 	factory := &clientFactory{spread: o.spread}
+	cfg := harness.Config{Concurrency: o.c, N: o.n, Duration: o.duration}
+	if o.spread && o.perSource > 0 {
+		cfg.NewClient, cfg.PerClient = factory.newClient, o.perSource
+	}
 	rep := &report{}
 
 	if o.baseline {
@@ -194,7 +201,7 @@ func runBaseline(ctx context.Context, cfg harness.Config, f *clientFactory, user
 	defer b.Close()
 	clients := f.clients(cfg.Concurrency)
 	defer closeClients(clients)
-	sc := &loginScenario{Label: "baseline", BaseURL: b.URL, Users: users, NewClient: f.newClient}
+	sc := &loginScenario{Label: "baseline", BaseURL: b.URL, Users: users, NewClient: f.newClient, PerSource: cfg.PerClient}
 	return harness.Run(ctx, cfg, sc, clients)
 }
 
@@ -259,7 +266,7 @@ func runGwanmun(ctx context.Context, o *options, cfg harness.Config, f *clientFa
 	}
 	clients := f.clients(cfg.Concurrency)
 	defer closeClients(clients)
-	sc := &loginScenario{Label: "gwanmun", BaseURL: baseURL, Users: users, RequireSession: true, NewClient: f.newClient}
+	sc := &loginScenario{Label: "gwanmun", BaseURL: baseURL, Users: users, RequireSession: true, NewClient: f.newClient, PerSource: cfg.PerClient}
 	res, err := harness.Run(ctx, cfg, sc, clients)
 	if err != nil {
 		if sampler != nil {

@@ -216,12 +216,12 @@ func TestRequireSession(t *testing.T) {
 	})
 	b := startTestServer(t, mux)
 	c := (&clientFactory{}).newClient()
-	sc := &loginScenario{BaseURL: b, RequireSession: true, csrf: map[*http.Client]anonCSRF{c: {Cookie: "x", Token: "tok"}},
+	sc := &loginScenario{BaseURL: b, RequireSession: true, csrf: []anonCSRF{{Cookie: "x", Token: "tok"}},
 		bodies: [][]byte{[]byte(`{}`)}, Sessions: make([]*http.Cookie, 1)}
 	if o := sc.Do(context.Background(), c, 0); o.OK || o.Key() != "200 no_session" {
 		t.Errorf("login without session cookie: %+v", o)
 	}
-	sc.csrf[c] = anonCSRF{Cookie: "x", Token: "wrong"}
+	sc.csrf[0] = anonCSRF{Cookie: "x", Token: "wrong"}
 	if o := sc.Do(context.Background(), c, 0); o.OK || o.Key() != "403 csrf" {
 		t.Errorf("csrf refusal: %+v", o)
 	}
