@@ -44,7 +44,7 @@ func newTestEnv(t testing.TB, mod func(*Config)) *testEnv {
 	}
 	c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	logs := &bytes.Buffer{}
-	s, err := New(cfg, Deps{Store: testStore(t), Now: c.Now,
+	s, err := New(cfg, Deps{Store: testStore(t), Verifier: testVerifier(t), Now: c.Now,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

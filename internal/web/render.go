@@ -63,7 +63,8 @@ func parseTemplates(fsys fs.FS, funcs func(lang string) template.FuncMap) (*temp
 // templateFuncs returns the template functions for lang:
 // {{t "key"}} translates, {{asset "css/app.css"}} gives a hashed URL.
 func (s *Server) templateFuncs(lang string) template.FuncMap {
-	return template.FuncMap{
+	fm := pageFuncs(lang)
+	for k, v := range (template.FuncMap{
 		"t":        func(key string) string { return translate(lang, key) },
 		"asset":    s.assets.url,
 		"hasAsset": s.assets.has,
@@ -73,7 +74,10 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 			}
 			return t.Format("2006-01-02")
 		},
+	}) {
+		fm[k] = v
 	}
+	return fm
 }
 
 // view is the data every page gets; Page is the handler's own.

@@ -19,6 +19,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gwanmun/gwanmun/internal/auth"
+	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -46,6 +48,9 @@ type Config struct {
 	// share users must share it; when empty a random key is made at start,
 	// which invalidates anonymous forms on restart.
 	CSRFKey []byte
+	// DemoInfo, set by `gwanmun demo`, offers the development certificates
+	// for download at /demo.
+	DemoInfo *DemoInfo
 }
 
 // Notice is one portal notice.
@@ -57,9 +62,11 @@ type Notice struct {
 
 // Deps are the services the web server uses.
 type Deps struct {
-	Store  store.Store
-	Logger *slog.Logger // default: slog.Default()
-	Now    func() time.Time
+	Store store.Store
+	// Verifier checks certificates (chain, validity, revocation, policy).
+	Verifier auth.CertVerifier
+	Logger   *slog.Logger // default: slog.Default()
+	Now      func() time.Time
 	// Registry receives the HTTP metrics and is served at /metrics. Nil
 	// means a new registry of the server's own.
 	Registry *prometheus.Registry
@@ -75,6 +82,9 @@ type Server struct {
 	metrics  *metrics
 	secure   bool // BaseURL is https: cookies are Secure
 	origin   string
+
+	auth   *auth.Service
+	signup *signup.Service
 
 	tmpl   *templates
 	assets *assets
@@ -123,6 +133,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
+	if deps.Verifier == nil {
+		return nil, errors.New("web: Deps.Verifier is nil")
+	}
+	s.auth = &auth.Service{Store: s.store, Verifier: deps.Verifier, Origin: s.origin, Now: s.now}
+	s.signup = &signup.Service{Store: s.store, Auth: s.auth, Now: s.now}
 	if s.metrics, err = newMetrics(s.registry); err != nil {
 		return nil, err
 	}
@@ -156,6 +171,30 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /{$}", s.homeShow)
 	m.HandleFunc("POST /logout", s.sessionDelete)
 	m.Handle("POST /session/extend", s.requireLogin(http.HandlerFunc(s.sessionExtend)))
+
+	challengeLimit := NewRateLimiter(60, 20, s.now)
+	m.Handle("POST /auth/challenge", s.rateLimit(challengeLimit, http.HandlerFunc(s.challengeCreate)))
+	loginLimit := NewRateLimiter(30, 10, s.now)
+	m.Handle("POST /login", s.rateLimit(loginLimit, http.HandlerFunc(s.loginCreate)))
+
+	m.HandleFunc("GET /signup", s.signupConsentShow)
+	m.HandleFunc("POST /signup/consent", s.signupConsentCreate)
+	m.HandleFunc("GET /signup/cert", s.signupCertShow)
+	m.Handle("POST /signup/cert", s.rateLimit(loginLimit, http.HandlerFunc(s.signupCertCreate)))
+	m.HandleFunc("GET /signup/info", s.signupInfoShow)
+	m.HandleFunc("POST /signup/info", s.signupInfoCreate)
+	m.HandleFunc("GET /signup/check-id", s.signupIDCheck)
+	m.HandleFunc("GET /signup/request", s.signupRequestShow)
+	m.HandleFunc("POST /signup/request", s.signupRequestCreate)
+	m.HandleFunc("GET /signup/complete", s.signupCompleteShow)
+
+	m.Handle("GET /menu", s.requireLogin(http.HandlerFunc(s.menuShow)))
+
+	if s.cfg.DemoInfo != nil {
+		m.HandleFunc("GET /demo", s.demoShow)
+		m.HandleFunc("GET /demo/certs.zip", s.demoZip)
+		m.HandleFunc("GET /demo/crl.der", s.demoCRL)
+	}
 
 	m.HandleFunc("/", s.notFound)
 }

@@ -67,7 +67,8 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 			return err
 		}
 		name := strings.TrimPrefix(p, "static/")
-		if strings.HasSuffix(name, ".test.mjs") || strings.Contains(name, "/testdata/") || path.Base(name) == "README.md" {
+		if strings.HasSuffix(name, ".test.mjs") || strings.Contains(name, "/testdata/") ||
+			path.Base(name) == "README.md" || strings.HasPrefix(name, "js/cert/demo.") {
 			return nil // tests and notes are not served
 		}
 		if path.Ext(name) == ".css" {

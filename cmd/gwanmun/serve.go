@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/gwanmun/gwanmun/internal/pki"
+	"github.com/gwanmun/gwanmun/internal/store"
+	"github.com/gwanmun/gwanmun/internal/web"
+)
+
+func init() {
+	register("serve", command{summary: "run the portal server", run: runServe})
+}
+
+// serveFlags are the flags shared by serve and demo. Each flag falls back
+// to an environment variable, named in its usage text.
+type serveFlags struct {
+	addr, db, siteName, baseURL   string
+	trustDir, devCA               string
+	crlFiles                      stringList
+	fetchCRL, ocsp, hardFail      bool
+	sessionIdle, sessionMax       time.Duration
+	helpPhone, helpEmail, logJSON string
+}
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet, defaultDB string) {
+	fs.StringVar(&f.addr, "addr", env("GWANMUN_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env GWANMUN_ADDR; port 0 picks a free one)")
+	fs.StringVar(&f.db, "db", env("GWANMUN_DB", defaultDB), "database: a SQLite file path or sqlite: URL, or a postgres:// URL (env GWANMUN_DB)")
+	fs.StringVar(&f.siteName, "site-name", env("GWANMUN_SITE_NAME", "관문 포털"), "site name shown on every page (env GWANMUN_SITE_NAME)")
+	fs.StringVar(&f.baseURL, "base-url", env("GWANMUN_BASE_URL", ""), "public origin, e.g. https://portal.example (env GWANMUN_BASE_URL; default http://ADDR)")
+	fs.StringVar(&f.trustDir, "trust-dir", env("GWANMUN_TRUST_DIR", ""), "trust store: a folder with roots/ and intermediates/ certificate files (env GWANMUN_TRUST_DIR)")
+	fs.StringVar(&f.devCA, "dev-ca", env("GWANMUN_DEV_CA", ""), "also trust the development CA saved in this folder (env GWANMUN_DEV_CA)")
+	fs.Var(&f.crlFiles, "crl-file", "a CRL file to check revocation against (repeatable)")
+	fs.BoolVar(&f.fetchCRL, "fetch-crl", env("GWANMUN_FETCH_CRL", "true") == "true", "fetch the http(s) CRL distribution points certificates name (env GWANMUN_FETCH_CRL)")
+	fs.BoolVar(&f.ocsp, "ocsp", env("GWANMUN_OCSP", "false") == "true", "ask the OCSP responders certificates name (env GWANMUN_OCSP)")
+	fs.BoolVar(&f.hardFail, "revocation-hard-fail", env("GWANMUN_REVOCATION_HARD_FAIL", "false") == "true", "refuse certificates whose revocation status cannot be checked (env GWANMUN_REVOCATION_HARD_FAIL)")
+	fs.DurationVar(&f.sessionIdle, "session-idle", envDuration("GWANMUN_SESSION_IDLE", 30*time.Minute), "log out after this long idle (env GWANMUN_SESSION_IDLE)")
+	fs.DurationVar(&f.sessionMax, "session-max", envDuration("GWANMUN_SESSION_MAX", 12*time.Hour), "end every session this long after login (env GWANMUN_SESSION_MAX)")
+	fs.StringVar(&f.helpPhone, "help-phone", env("GWANMUN_HELP_PHONE", ""), "help-desk phone shown on the home page (env GWANMUN_HELP_PHONE)")
+	fs.StringVar(&f.helpEmail, "help-email", env("GWANMUN_HELP_EMAIL", ""), "help-desk e-mail shown on the home page (env GWANMUN_HELP_EMAIL)")
+	fs.StringVar(&f.logJSON, "log-format", env("GWANMUN_LOG_FORMAT", "text"), "log format: text or json (env GWANMUN_LOG_FORMAT)")
+}
+
+func (f *serveFlags) logger(w io.Writer) *slog.Logger {
+	if f.logJSON == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// verifier builds the certificate verifier from the trust flags.
+func (f *serveFlags) verifier() (*pki.Verifier, error) {
+	cfg := pki.VerifierConfig{CRLFiles: f.crlFiles, FetchCRL: f.fetchCRL, OCSP: f.ocsp}
+	if f.hardFail {
+		cfg.RevocationMode = pki.HardFail
+	}
+	if f.trustDir != "" {
+		ts, err := pki.LoadTrustStore(f.trustDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Roots = append(cfg.Roots, ts.Roots...)
+		cfg.Intermediates = append(cfg.Intermediates, ts.Intermediates...)
+	}
+	if f.devCA != "" {
+		ca, err := pki.LoadDevCA(f.devCA)
+		if err != nil {
+			return nil, fmt.Errorf("development CA: %w", err)
+		}
+		cfg.Roots = append(cfg.Roots, ca.Root)
+		cfg.Intermediates = append(cfg.Intermediates, ca.Intermediate)
+	}
+	if len(cfg.Roots) == 0 {
+		return nil, errors.New("no trust anchors: give --trust-dir (the KISA root and the accredited CAs' certificates, see docs/pki.md) or --dev-ca")
+	}
+	return pki.NewVerifier(cfg)
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serveFlags
+	f.register(fs, "data/gwanmun.db")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := f.logger(stderr)
+	st, err := openStore(ctx, f.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := f.verifier()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{})
+}
+
+// serveOn serves on ln, prints the URL once ready, and serves until ctx
+// ends, then shuts down gracefully. extra carries demo-only settings.
+func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store, v *pki.Verifier, log *slog.Logger, stdout io.Writer, extra web.Config) error {
+	base := f.baseURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg := extra
+	cfg.SiteName = f.siteName
+	cfg.BaseURL = base
+	cfg.SessionIdle, cfg.SessionMax = f.sessionIdle, f.sessionMax
+	cfg.HelpPhone, cfg.HelpEmail = f.helpPhone, f.helpEmail
+	srv, err := web.New(cfg, web.Deps{Store: st, Verifier: v, Logger: log, Registry: reg})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	go srv.RunJanitor(ctx)
+	log.Info("serving", "url", base, "addr", ln.Addr().String())
+	fmt.Fprintf(stdout, "gwanmun: serving on %s\n", base)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log.Info("shutting down")
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

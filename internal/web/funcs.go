@@ -1,0 +1,66 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"time"
+
+	"github.com/gwanmun/gwanmun/internal/signup"
+)
+
+// kst is the time zone the portal's users live in.
+var kst = time.FixedZone("KST", 9*60*60)
+
+// pageFuncs are the template functions of the feature pages.
+func pageFuncs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"add": func(a, b int) int { return a + b },
+		"sub": func(a, b int) int { return a - b },
+		// field bundles the arguments of the "field" partial.
+		"field": func(name, label, value string, errs map[string]string, typ, help, auto string) map[string]string {
+			return map[string]string{"Name": name, "Label": label, "Value": value, "Error": errs[name],
+				"Type": typ, "Help": help, "Auto": auto}
+		},
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"phone": signup.FormatPhone,
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(kst).Format("2006-01-02 15:04")
+		},
+		"waiting": func(d time.Duration) string { return waiting(lang, d) },
+	}
+}
+
+// waiting says how long something has waited, in whole days, hours or
+// minutes.
+func waiting(lang string, d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		return fmt.Sprintf(pick(lang, "%d일", "%d d"), int(d.Hours()/24))
+	case d >= time.Hour:
+		return fmt.Sprintf(pick(lang, "%d시간", "%d h"), int(d.Hours()))
+	}
+	return fmt.Sprintf(pick(lang, "%d분", "%d min"), int(d.Minutes()))
+}
+
+func pick(lang, ko, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return ko
+}

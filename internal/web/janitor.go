@@ -1,0 +1,35 @@
+package web
+
+import (
+	"context"
+	"time"
+)
+
+// RunJanitor deletes expired challenges, sessions and signup drafts every
+// minute until ctx ends. Every process may run it; the deletes are
+// idempotent.
+func (s *Server) RunJanitor(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		s.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) sweep(ctx context.Context) {
+	now := s.now()
+	if _, err := s.store.DeleteExpiredChallenges(ctx, now.Add(-time.Minute)); err != nil && ctx.Err() == nil {
+		s.log.Warn("janitor: challenges", "err", err)
+	}
+	if _, err := s.store.DeleteExpiredSessions(ctx, now.Add(-s.cfg.SessionIdle), now); err != nil && ctx.Err() == nil {
+		s.log.Warn("janitor: sessions", "err", err)
+	}
+	if _, err := s.store.DeleteExpiredSignupDrafts(ctx, now); err != nil && ctx.Err() == nil {
+		s.log.Warn("janitor: signup drafts", "err", err)
+	}
+}

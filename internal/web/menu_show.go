@@ -1,0 +1,98 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/store"
+)
+
+// menuPage is the data of 메뉴보기.
+type menuPage struct {
+	Systems []menuSystem
+	Pending []pendingRequest
+}
+
+type menuSystem struct {
+	System domain.System
+	Menus  []domain.Menu
+	Roles  []string
+}
+
+// pendingRequest is a request still waiting, with whom to call about it.
+type pendingRequest struct {
+	Request  domain.RoleRequest
+	Role     domain.Role
+	Approver domain.Institution
+	Waiting  time.Duration
+}
+
+// menuShow handles GET /menu (메뉴보기): the menus of every system for
+// which the user holds an active role, read afresh on every load, so an
+// approval shows at once and a revoked or lapsed role disappears at once.
+// Without any, it shows the pending requests and whom to call.
+func (s *Server) menuShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := userFrom(ctx)
+	now := s.now()
+	grants, err := s.store.ListGrants(ctx, store.GrantFilter{UserID: u.ID, ActiveAt: now})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	var p menuPage
+	bySystem := map[int64]int{}
+	for _, g := range grants {
+		role, err := s.store.GetRole(ctx, g.RoleID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		i, ok := bySystem[role.SystemID]
+		if !ok {
+			sys, err := s.store.GetSystem(ctx, role.SystemID)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			if !sys.RetiredAt.IsZero() {
+				continue
+			}
+			menus, err := s.store.ListMenus(ctx, sys.ID)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			var current []domain.Menu
+			for _, m := range menus {
+				if m.RetiredAt.IsZero() {
+					current = append(current, m)
+				}
+			}
+			i = len(p.Systems)
+			bySystem[sys.ID] = i
+			p.Systems = append(p.Systems, menuSystem{System: sys, Menus: current})
+		}
+		p.Systems[i].Roles = append(p.Systems[i].Roles, role.Name)
+	}
+	reqs, _, err := s.store.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, rq := range reqs {
+		role, err := s.store.GetRole(ctx, rq.RoleID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		appr, err := s.store.GetInstitution(ctx, rq.ApproverInstitutionID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		p.Pending = append(p.Pending, pendingRequest{Request: rq, Role: role, Approver: appr, Waiting: now.Sub(rq.CreatedAt)})
+	}
+	s.render(w, r, http.StatusOK, "menu", p)
+}
