@@ -242,11 +242,12 @@ func runGwanmun(ctx context.Context, o *options, cfg harness.Config, f *clientFa
 			return err
 		}
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		caDirAbs, err := filepath.Abs(filepath.Join(o.cache, devCASubdir))
+		caDirAbs, err := filepath.Abs(caDir(o.cache))
 		if err != nil {
 			return err
 		}
-		args := []string{"serve", "--addr", addr, "--base-url", "http://" + addr, "--db", db, o.caFlag, caDirAbs}
+		args := []string{"serve", "--addr", addr, "--base-url", "http://" + addr, "--db", db,
+			o.caFlag, caDirAbs, "--crl-file", filepath.Join(caDirAbs, "intermediate.crl")}
 		args = append(args, strings.Fields(o.serveArgs)...)
 		logPath := filepath.Join(o.cache, "server.log")
 		fmt.Fprintf(stderr, "starting %s %s (log: %s)\n", bin, strings.Join(redactArgs(args), " "), logPath)
