@@ -325,3 +325,35 @@ func TestRedactURL(t *testing.T) {
 		t.Errorf("redactURL = %q", got)
 	}
 }
+
+// TestSpawnShort builds ./cmd/gwanmun and runs the CI-sized load test
+// against it on a fresh SQLite database: registration, serve --dev-ca,
+// challenges, logins with sessions, the memory sampler. It asserts that
+// every login succeeded and that the report is complete, never timings.
+func TestSpawnShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts gwanmun; skipped with -short")
+	}
+	dir, _, _ := testUsers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	err := run(ctx, []string{"-short", "-spawn", "-repo", "../..", "-cache", dir, "-users", "2", "-n", "40", "-c", "4", "-pages", "/menu"}, &out, &errOut)
+	report := out.String()
+	t.Log("\n" + report)
+	if err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+		t.Fatalf("run: %v\nstderr:\n%s\nserver log tail:\n%s", err, errOut.String(), lastLines(log, 30))
+	}
+	for _, want := range []string{"gwanmun   c=4", "requests=40", "GET /menu", "ratio gwanmun/baseline:", "server memory: peak RSS"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(report, "errors of") {
+		t.Errorf("run had errors")
+	}
+	if strings.Count(report, "ok=40 ") != 3 {
+		t.Errorf("want ok=40 for baseline, gwanmun and GET /menu")
+	}
+}
