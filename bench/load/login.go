@@ -204,6 +204,9 @@ func (s *loginScenario) prepareOne(ctx context.Context, c *http.Client, a anonCS
 		// client given is closed by the caller.)
 		c = s.NewClient()
 	}
+	if status == http.StatusTooManyRequests {
+		return nil, time.Time{}, c, fmt.Errorf("POST /auth/challenge: status 429 %s (the server's per-address limit; -spread spreads clients over loopback addresses)", errorCode(body))
+	}
 	if status != http.StatusOK {
 		return nil, time.Time{}, c, fmt.Errorf("POST /auth/challenge: status %d %s", status, errorCode(body))
 	}
