@@ -148,14 +148,20 @@ type UserFilter struct {
 	Page
 }
 
-// RequestFilter selects role requests, oldest first.
+// RequestFilter selects role requests, oldest first unless NewestFirst.
 type RequestFilter struct {
 	UserID                int64
 	RoleID                int64
 	ApproverInstitutionID int64
-	Status                domain.RequestStatus
-	CreatedBefore         time.Time
-	CreatedAfter          time.Time
+	// RoleIDs and ApproverInstitutionIDs, when not nil, restrict to those
+	// (an empty list matches nothing).
+	RoleIDs                []int64
+	ApproverInstitutionIDs []int64
+	Escalated              bool // only requests escalated to province administrators
+	NewestFirst            bool
+	Status                 domain.RequestStatus
+	CreatedBefore          time.Time
+	CreatedAfter           time.Time
 	Page
 }
 

@@ -618,6 +618,15 @@ func (q *queries) ListRequests(ctx context.Context, f store.RequestFilter) ([]do
 	if f.ApproverInstitutionID != 0 {
 		w.add("approver_institution_id = ?", f.ApproverInstitutionID)
 	}
+	if f.RoleIDs != nil {
+		w.in("role_id", f.RoleIDs)
+	}
+	if f.ApproverInstitutionIDs != nil {
+		w.in("approver_institution_id", f.ApproverInstitutionIDs)
+	}
+	if f.Escalated {
+		w.add("escalated_at IS NOT NULL")
+	}
 	if f.Status != "" {
 		w.add("status = ?", string(f.Status))
 	}
@@ -632,7 +641,11 @@ func (q *queries) ListRequests(ctx context.Context, f store.RequestFilter) ([]do
 		return nil, 0, fmt.Errorf("list requests: %w", err)
 	}
 	off, lim := f.Page.Window()
-	query := "SELECT " + requestCols + " FROM role_requests" + w.sql() + " ORDER BY created_at, id" + w.page(off, lim)
+	desc := ""
+	if f.NewestFirst {
+		desc = " DESC"
+	}
+	query := "SELECT " + requestCols + " FROM role_requests" + w.sql() + " ORDER BY created_at" + desc + ", id" + desc + w.page(off, lim)
 	out, err := list(ctx, q, scanRequest, query, w.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list requests: %w", err)

@@ -130,6 +130,20 @@ func (w *where) add(cond string, args ...any) {
 	w.conds = append(w.conds, b.String())
 }
 
+// in appends "col IN (…)" for ids; an empty ids matches nothing.
+func (w *where) in(col string, ids []int64) {
+	if len(ids) == 0 {
+		w.conds = append(w.conds, "1 = 0")
+		return
+	}
+	marks := strings.Repeat("?, ", len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	w.add(col+" IN ("+marks[:len(marks)-2]+")", args...)
+}
+
 // sql returns " WHERE …" or "".
 func (w *where) sql() string {
 	if len(w.conds) == 0 {

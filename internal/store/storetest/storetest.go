@@ -569,6 +569,7 @@ func testRequestList(t *testing.T, s store.Store) {
 	r4 := mk(b.bob, role2, other, t0.Add(4*time.Minute))
 	_, err := s.DecideRequest(ctx(t), r2.ID, domain.RequestApproved, b.approver.ID, "", t0.Add(time.Hour))
 	must(t, err)
+	must(t, s.MarkRequestEscalated(ctx(t), r4.ID, t0.Add(time.Hour)))
 
 	cases := []struct {
 		name  string
@@ -583,6 +584,11 @@ func testRequestList(t *testing.T, s store.Store) {
 		{"approved", store.RequestFilter{Status: domain.RequestApproved}, []int64{r2.ID}, 1},
 		{"window", store.RequestFilter{CreatedAfter: t0.Add(time.Minute), CreatedBefore: t0.Add(4 * time.Minute)}, []int64{r2.ID, r3.ID}, 2},
 		{"page", store.RequestFilter{Page: store.Page{Offset: 1, Limit: 2}}, []int64{r2.ID, r3.ID}, 4},
+		{"role set", store.RequestFilter{RoleIDs: []int64{b.role.ID}}, []int64{r1.ID, r2.ID}, 2},
+		{"empty role set", store.RequestFilter{RoleIDs: []int64{}}, nil, 0},
+		{"institution set", store.RequestFilter{ApproverInstitutionIDs: []int64{other.ID, b.centre.ID}, Status: domain.RequestPending}, []int64{r1.ID, r3.ID, r4.ID}, 3},
+		{"newest first", store.RequestFilter{UserID: b.alice.ID, NewestFirst: true}, []int64{r3.ID, r1.ID}, 2},
+		{"escalated", store.RequestFilter{Escalated: true}, []int64{r4.ID}, 1},
 	}
 	for _, tc := range cases {
 		got, total, err := s.ListRequests(ctx(t), tc.f)
