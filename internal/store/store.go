@@ -128,6 +128,23 @@ type Queries interface {
 	PutSignupDraft(ctx context.Context, d *domain.SignupDraft) error
 	GetSignupDraft(ctx context.Context, id string) (domain.SignupDraft, error)
 	DeleteExpiredSignupDrafts(ctx context.Context, before time.Time) (int, error)
+
+	// Mail outbox (package notify; docs/notifications.md). EnqueueMail
+	// inside InTx commits a message together with the event it reports.
+	// ClaimDueMail atomically takes up to limit pending messages due at now,
+	// oldest due first, counts an attempt on each and pushes its
+	// NextAttemptAt to now+lease, so that concurrent claimers (also in other
+	// processes) never get the same message while the lease runs. The Mark
+	// methods record the outcome of an attempt; they return ErrNotFound for
+	// an unknown ID and ErrConflict for a message already sent or dead.
+	// PurgeOutbox deletes sent and dead messages finished before before.
+	EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error // sets ID
+	ClaimDueMail(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]domain.OutboxMessage, error)
+	MarkMailSent(ctx context.Context, id int64, t time.Time) error
+	MarkMailFailed(ctx context.Context, id int64, errText string, next time.Time) error
+	MarkMailDead(ctx context.Context, id int64, errText string, t time.Time) error
+	ListOutbox(ctx context.Context, f domain.OutboxFilter) ([]domain.OutboxMessage, int, error)
+	PurgeOutbox(ctx context.Context, before time.Time) (int, error)
 }
 
 // InstitutionFilter selects institutions.
