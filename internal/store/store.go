@@ -187,6 +187,9 @@ type GrantFilter struct {
 	UserID   int64
 	RoleID   int64
 	ActiveAt time.Time // when set, only grants in force at that time
+	// LapsedBy, when set, selects grants whose lifetime ended by then but
+	// that were not yet revoked (the expiry job revokes them).
+	LapsedBy time.Time
 	Page
 }
 

@@ -16,6 +16,14 @@ func pageFuncs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"add": func(a, b int) int { return a + b },
 		"sub": func(a, b int) int { return a - b },
+		// seq returns 1..n, for pagers.
+		"seq": func(n int) []int {
+			out := make([]int, min(n, 200))
+			for i := range out {
+				out[i] = i + 1
+			}
+			return out
+		},
 		// field bundles the arguments of the "field" partial.
 		"field": func(name, label, value string, errs map[string]string, typ, help, auto string) map[string]string {
 			return map[string]string{"Name": name, "Label": label, "Value": value, "Error": errs[name],

@@ -2,11 +2,14 @@ package web
 
 import (
 	"context"
+
+	"github.com/gwanmun/gwanmun/internal/access"
 	"time"
 )
 
-// RunJanitor deletes expired challenges, sessions and signup drafts every
-// minute until ctx ends. Every process may run it; the deletes are
+// RunJanitor deletes expired challenges, sessions and signup drafts, and
+// applies the periodic access rules (access.Sweep), every minute until ctx
+// ends. Every process may run it; the deletes are
 // idempotent.
 func (s *Server) RunJanitor(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
@@ -31,5 +34,12 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 	if _, err := s.store.DeleteExpiredSignupDrafts(ctx, now); err != nil && ctx.Err() == nil {
 		s.log.Warn("janitor: signup drafts", "err", err)
+	}
+	res, err := access.Sweep(ctx, s.store, s.cfg.Sweep, now)
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("janitor: access rules", "err", err)
+	}
+	if res != (access.SweepResult{}) {
+		s.log.Info("janitor: access rules", "lapsed", res.Lapsed, "reminded", res.Reminded, "escalated", res.Escalated, "cancelled", res.Cancelled)
 	}
 }

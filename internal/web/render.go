@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/domain"
 )
 
@@ -92,8 +93,10 @@ type view struct {
 	// SessionRemaining is the seconds until the idle logout, for the
 	// countdown; zero when anonymous.
 	SessionRemaining int
-	Config           *Config
-	Page             any
+	// Approver is set when the user decides requests (승인 관리 in the nav).
+	Approver bool
+	Config   *Config
+	Page     any
 }
 
 // render executes page into a buffer and writes it with status; a failure
@@ -112,6 +115,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	if st.session != nil {
 		v.SessionRemaining = int(s.sessionEnd(st.session).Sub(s.now()).Seconds())
+		if sc, err := access.ScopeOf(r.Context(), s.store, *st.user, s.now()); err == nil {
+			v.Approver = sc.Any()
+		}
 	}
 	t := s.tmpl.sets[st.lang][page]
 	var buf bytes.Buffer

@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/store"
@@ -51,6 +52,8 @@ type Config struct {
 	// DemoInfo, set by `gwanmun demo`, offers the development certificates
 	// for download at /demo.
 	DemoInfo *DemoInfo
+	// Sweep sets the reminder and escalation thresholds of pending requests.
+	Sweep access.SweepConfig
 }
 
 // Notice is one portal notice.
@@ -189,6 +192,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /signup/complete", s.signupCompleteShow)
 
 	m.Handle("GET /menu", s.requireLogin(http.HandlerFunc(s.menuShow)))
+	m.Handle("GET /account/roles", s.requireLogin(http.HandlerFunc(s.accountRolesShow)))
+	m.Handle("POST /account/roles/request", s.requireLogin(http.HandlerFunc(s.accountRequestCreate)))
+	m.Handle("POST /account/requests/{id}/cancel", s.requireLogin(http.HandlerFunc(s.accountRequestCancel)))
+	m.Handle("POST /account/grants/{id}/relinquish", s.requireLogin(http.HandlerFunc(s.accountGrantRelinquish)))
+	m.Handle("POST /account/info", s.requireLogin(http.HandlerFunc(s.accountInfoUpdate)))
+	m.Handle("GET /approvals", s.requireLogin(http.HandlerFunc(s.approvalsShow)))
+	m.Handle("POST /approvals/decide", s.requireLogin(http.HandlerFunc(s.approvalsDecide)))
 
 	if s.cfg.DemoInfo != nil {
 		m.HandleFunc("GET /demo", s.demoShow)

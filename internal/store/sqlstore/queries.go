@@ -757,6 +757,9 @@ func (q *queries) ListGrants(ctx context.Context, f store.GrantFilter) ([]domain
 		w.add("(expires_at IS NULL OR expires_at > ?)", t)
 		w.add("(revoked_at IS NULL OR revoked_at > ?)", t)
 	}
+	if !f.LapsedBy.IsZero() {
+		w.add("revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?", f.LapsedBy.UnixMicro())
+	}
 	off, lim := f.Page.Window()
 	query := "SELECT " + grantCols + " FROM role_grants" + w.sql() + " ORDER BY granted_at, id" + w.page(off, lim)
 	out, err := list(ctx, q, scanGrant, query, w.args...)

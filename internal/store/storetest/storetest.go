@@ -715,6 +715,22 @@ func testGrants(t *testing.T, s store.Store) {
 	if got := active(revokeAt.Add(-time.Second)); fmt.Sprint(got) != fmt.Sprint([]int64{g.ID, gb.ID}) {
 		t.Errorf("active just before revocation: %v", got)
 	}
+	lapsed := func(by time.Time) []int64 {
+		t.Helper()
+		l, err := s.ListGrants(ctx(t), store.GrantFilter{LapsedBy: by})
+		must(t, err)
+		var ids []int64
+		for _, g := range l {
+			ids = append(ids, g.ID)
+		}
+		return ids
+	}
+	if got := lapsed(t0.AddDate(1, 0, 0).Add(-time.Second)); len(got) != 0 {
+		t.Errorf("lapsed before alice's expiry: %v", got)
+	}
+	if got := lapsed(t0.AddDate(1, 0, 0)); fmt.Sprint(got) != fmt.Sprint([]int64{g.ID}) {
+		t.Errorf("lapsed at alice's expiry: %v, want only alice's (bob's has no lifetime, and is revoked)", got)
+	}
 	// Revoked, the role can be granted again.
 	regrant := domain.Grant{UserID: b.bob.ID, RoleID: b.role.ID, GrantedAt: revokeAt.Add(time.Hour)}
 	must(t, s.CreateGrant(ctx(t), &regrant))

@@ -36,3 +36,10 @@ if (approver && confirmBox) {
   approver.addEventListener('change', sync);
   sync();
 }
+
+// Forms with data-confirm ask before they submit.
+for (const form of document.querySelectorAll('form[data-confirm]')) {
+  form.addEventListener('submit', (e) => {
+    if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+  });
+}
