@@ -86,7 +86,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log.Info("demo ready", "accounts", len(d.info.Accounts), "took", time.Since(start).Round(time.Millisecond))
-	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{Demo: true, DemoInfo: d.info})
+	now := time.Now()
+	notices := []web.Notice{
+		{Title: "관문 데모에 오신 것을 환영합니다 (Welcome to the gwanmun demo)", Date: now,
+			Body: "이 데모는 시험용 인증서만 사용합니다. 상단의 [시험용 인증서 받기]에서 인증서를 내려받아 [사용자 가입]부터 해 보세요. 보건소 승인자 계정의 인증서도 함께 들어 있습니다."},
+		{Title: "코로나19 예방접종관리 권한신청 안내", Date: now.AddDate(0, 0, -1),
+			Body: "의료기관 사용자는 [코로나19 예방접종대응팀 User(의료기관)] 권한을 신청하고, 승인기관으로 관할 보건소를 선택하세요. 빠른 승인을 위해서는 신청 후 관할 보건소에 문의하시기 바랍니다."},
+	}
+	if f.helpPhone == "" {
+		f.helpPhone = "000-0000-0000"
+	}
+	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{Demo: true, DemoInfo: d.info, Notices: notices})
 }
 
 // removeSQLite deletes a SQLite database file and its WAL files, so the

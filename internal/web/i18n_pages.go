@@ -84,6 +84,7 @@ var pageMessages = map[string]message{
 	"menu.none":    {"아직 승인된 권한이 없습니다. 권한이 승인되면 시스템 메뉴가 이곳에 나타납니다.", "No permission has been approved yet. The system menus appear here once one is."},
 	"menu.pending": {"신청중인 권한", "Pending requests"},
 
+	"demo.banner_link": {"시험용 인증서 받기 →", "Get the test certificates →"},
 	"demo.title":               {"데모 인증서", "Demo certificates"},
 	"demo.intro":               {"이 데모는 개발용 인증기관(CA)이 발급한 시험용 인증서만 신뢰합니다. 실제 공동인증서는 사용할 수 없으며 사용하지 마세요.", "This demo trusts only test certificates of a development CA. Real certificates cannot be used here; do not try."},
 	"demo.password":            {"모든 데모 인증서의 암호", "Password of every demo certificate"},
