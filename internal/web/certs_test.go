@@ -142,6 +142,13 @@ func newSeededEnv(t testing.TB, verifier auth.CertVerifier) *seededEnv {
 	return &seededEnv{testEnv: e, demo: res, ctx: context.Background()}
 }
 
+// in returns e for use by subtest t: failures stop t, not its parent.
+func (e *seededEnv) in(t testing.TB) *seededEnv {
+	te := *e.testEnv
+	te.t = t
+	return &seededEnv{testEnv: &te, demo: e.demo, ctx: e.ctx}
+}
+
 // inst returns a seeded institution by code.
 func (e *seededEnv) inst(code string) domain.Institution {
 	e.t.Helper()
@@ -223,6 +230,11 @@ func (e *seededEnv) client() *client {
 	return c
 }
 
+// in returns c for use by subtest t (same cookies and address).
+func (c *client) in(t testing.TB) *client {
+	return &client{browser: c.browser, e: c.e.in(t), addr: c.addr, token: c.token}
+}
+
 // refreshCSRF reloads the CSRF token (it changes at login).
 func (c *client) refreshCSRF() {
 	c.e.t.Helper()
@@ -239,7 +251,9 @@ func (c *client) send(method, path string, body io.Reader, hdr http.Header) (*ht
 	r := httptest.NewRequest(method, path, body)
 	r.RemoteAddr = c.addr + ":40000"
 	for k, v := range hdr {
-		r.Header[k] = v
+		for _, x := range v {
+			r.Header.Add(k, x)
+		}
 	}
 	res := c.do(r)
 	b, _ := io.ReadAll(res.Body)
