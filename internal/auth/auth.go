@@ -103,31 +103,49 @@ func KeyHash(c *x509.Certificate) []byte {
 	return h[:]
 }
 
-// Verify checks a signed response for purpose: it consumes the nonce (so
-// every nonce is tried once, whatever the outcome), checks purpose, origin
-// and expiry, the signature over the canonical message, and the
-// certificate. Errors are *pki.CertError with their codes, or internal.
+// Verify checks a signed response for purpose and consumes its nonce.
+// The signature and the certificate are checked first, outside any
+// transaction (they cost CPU only); the nonce is consumed whatever the
+// outcome, and a nonce problem (unknown, replayed, expired, wrong purpose
+// or origin) is reported before a signature or certificate problem.
+// Errors are *pki.CertError with their codes, or internal.
 func (s *Service) Verify(ctx context.Context, purpose string, r pki.SignedResponse) (*Verified, error) {
+	v, nonce, err := s.check(ctx, purpose, r)
+	if nonce == "" {
+		return nil, err
+	}
+	if cerr := s.consume(ctx, s.Store, purpose, nonce); cerr != nil {
+		return nil, cerr
+	}
+	return v, err
+}
+
+// check parses the response and verifies its signature over the message
+// the server would have issued for purpose, and the certificate. It
+// returns the nonce whenever the response names one.
+func (s *Service) check(ctx context.Context, purpose string, r pki.SignedResponse) (*Verified, string, error) {
 	resp, err := pki.ParseSignedResponse(r)
 	if err != nil {
-		return nil, err
+		return nil, r.Nonce, err
 	}
-	now := s.now()
-	ch, err := s.Store.ConsumeChallenge(ctx, resp.Nonce, now)
-	if err != nil {
-		return nil, pki.ConsumeError(err)
-	}
-	if err := pki.CheckChallenge(ch, purpose, s.Origin, now); err != nil {
-		return nil, err
-	}
-	if err := resp.Verify(pki.ChallengeMessage(ch.Purpose, ch.Origin, ch.Nonce)); err != nil {
-		return nil, err
+	if err := resp.Verify(pki.ChallengeMessage(purpose, s.Origin, resp.Nonce)); err != nil {
+		return nil, resp.Nonce, err
 	}
 	res, err := s.Verifier.Verify(ctx, resp.Cert)
 	if err != nil {
-		return nil, err
+		return nil, resp.Nonce, err
 	}
-	return &Verified{Result: res, KeyHash: KeyHash(resp.Cert)}, nil
+	return &Verified{Result: res, KeyHash: KeyHash(resp.Cert)}, resp.Nonce, nil
+}
+
+// consume marks the nonce used and checks its purpose, origin and expiry.
+func (s *Service) consume(ctx context.Context, q store.Queries, purpose, nonce string) error {
+	now := s.now()
+	ch, err := q.ConsumeChallenge(ctx, nonce, now)
+	if err != nil {
+		return pki.ConsumeError(err)
+	}
+	return pki.CheckChallenge(ch, purpose, s.Origin, now)
 }
 
 // Login error codes, beside the certificate codes of package pki.
@@ -167,39 +185,63 @@ func (e *LoginError) Message(lang string) string {
 	return m[0]
 }
 
-// Login verifies a login response and finds the account that registered
-// the certificate. The returned certificate record is the registered one.
-// It does not create a session; the caller does.
-func (s *Service) Login(ctx context.Context, r pki.SignedResponse) (domain.User, domain.Certificate, *Verified, error) {
-	v, err := s.Verify(ctx, pki.PurposeLogin, r)
+// Login verifies a login response and, in one transaction, consumes the
+// nonce, finds the account that registered the certificate, records the
+// login time and runs then (which starts the session and writes the audit
+// event), so a login costs one write transaction. The returned
+// certificate record is the registered one.
+func (s *Service) Login(ctx context.Context, r pki.SignedResponse, then func(q store.Queries, u domain.User, c domain.Certificate) error) (domain.User, domain.Certificate, error) {
+	v, nonce, err := s.check(ctx, pki.PurposeLogin, r)
 	if err != nil {
-		return domain.User{}, domain.Certificate{}, nil, err
-	}
-	cert, err := s.Store.GetCertificateByKeyHash(ctx, v.KeyHash)
-	if errors.Is(err, store.ErrNotFound) {
-		return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeNotRegistered}
-	} else if err != nil {
-		return domain.User{}, domain.Certificate{}, v, err
-	}
-	if !cert.Current() {
-		if !cert.RemovedAt.IsZero() {
-			return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeNotRegistered}
+		if nonce != "" {
+			if cerr := s.consume(ctx, s.Store, pki.PurposeLogin, nonce); cerr != nil {
+				return domain.User{}, domain.Certificate{}, cerr
+			}
 		}
-		return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeCertReplaced}
+		return domain.User{}, domain.Certificate{}, err
 	}
-	u, err := s.Store.GetUser(ctx, cert.UserID)
+	var u domain.User
+	var cert domain.Certificate
+	err = s.Store.InTx(ctx, func(q store.Queries) error {
+		if err := s.consume(ctx, q, pki.PurposeLogin, nonce); err != nil {
+			return err
+		}
+		var err error
+		if cert, err = q.GetCertificateByKeyHash(ctx, v.KeyHash); errors.Is(err, store.ErrNotFound) {
+			return &LoginError{Code: CodeNotRegistered}
+		} else if err != nil {
+			return err
+		}
+		if !cert.Current() {
+			if !cert.RemovedAt.IsZero() {
+				return &LoginError{Code: CodeNotRegistered}
+			}
+			return &LoginError{Code: CodeCertReplaced}
+		}
+		if u, err = q.GetUser(ctx, cert.UserID); err != nil {
+			return err
+		}
+		switch u.Status {
+		case domain.UserWithdrawn:
+			return &LoginError{Code: CodeNotRegistered}
+		case domain.UserLocked:
+			return &LoginError{Code: CodeAccountLocked}
+		}
+		u.LastLoginAt = s.now()
+		if err := q.UpdateUser(ctx, &u); err != nil {
+			return err
+		}
+		return then(q, u, cert)
+	})
 	if err != nil {
-		return domain.User{}, domain.Certificate{}, v, err
+		var le *LoginError
+		if errors.As(err, &le) {
+			// The refusal rolled the transaction back: burn the nonce.
+			if cerr := s.consume(ctx, s.Store, pki.PurposeLogin, nonce); cerr != nil && pki.Code(cerr) != pki.CodeNonceReplayed {
+				return domain.User{}, domain.Certificate{}, cerr
+			}
+		}
+		return domain.User{}, domain.Certificate{}, err
 	}
-	switch u.Status {
-	case domain.UserWithdrawn:
-		return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeNotRegistered}
-	case domain.UserLocked:
-		return domain.User{}, domain.Certificate{}, v, &LoginError{Code: CodeAccountLocked}
-	}
-	u.LastLoginAt = s.now()
-	if err := s.Store.UpdateUser(ctx, &u); err != nil {
-		return domain.User{}, domain.Certificate{}, v, err
-	}
-	return u, cert, v, nil
+	return u, cert, nil
 }

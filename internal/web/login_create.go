@@ -26,7 +26,15 @@ func (s *Server) loginCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, domain.EINVALID, "")
 		return
 	}
-	user, cert, _, err := s.auth.Login(r.Context(), sr)
+	ctx := r.Context()
+	var ns pendingSession
+	user, cert, err := s.auth.Login(ctx, sr, func(q store.Queries, u domain.User, c domain.Certificate) (err error) {
+		if ns, err = s.newSession(q, r, u, c.ID); err != nil {
+			return err
+		}
+		return audit.Log(ctx, q, audit.ActorOf(u, clientIP(r)), "user.login", "user", u.ID,
+			map[string]any{"cert_class": string(c.Class)}, s.now())
+	})
 	if err != nil {
 		if !s.certFailure(w, r, err, "login_error", func(code, msg string) any {
 			return loginErrorPage{Code: code, Message: msg, NotRegistered: code == auth.CodeNotRegistered}
@@ -35,13 +43,7 @@ func (s *Server) loginCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if err := s.login(w, r, user, cert.ID); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	now := s.now()
-	_ = audit.Log(r.Context(), s.store, audit.ActorOf(user, clientIP(r)), "user.login", "user", user.ID,
-		map[string]any{"cert_class": string(cert.Class)}, now)
+	s.startSession(w, r, ns)
 
 	next := "/menu"
 	if cert.Class != domain.CertPersonal {

@@ -108,10 +108,29 @@ func (s *Server) validSession(r *http.Request, id string) (domain.Session, domai
 // always issues a new token (so a token planted before login is worthless)
 // and deletes the session this browser had before, if any.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, user domain.User, certID int64) error {
+	ns, err := s.newSession(s.store, r, user, certID)
+	if err != nil {
+		return err
+	}
+	s.startSession(w, r, ns)
+	return nil
+}
+
+// pendingSession is a session stored but not yet handed to the browser.
+type pendingSession struct {
+	token   string
+	session domain.Session
+	user    domain.User
+}
+
+// newSession stores a new session for user through q (which may be a
+// transaction) and deletes the browser's previous one. startSession hands
+// it to the browser once q has committed.
+func (s *Server) newSession(q store.Queries, r *http.Request, user domain.User, certID int64) (pendingSession, error) {
 	ctx := r.Context()
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := s.store.DeleteSession(ctx, sessionID(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
+		if err := q.DeleteSession(ctx, sessionID(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return pendingSession{}, err
 		}
 	}
 	now := s.now()
@@ -131,14 +150,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, user domain.User,
 		ClientAddr: clientIP(r),
 		UserAgent:  ua,
 	}
-	if err := s.store.CreateSession(ctx, &se); err != nil {
-		return err
+	if err := q.CreateSession(ctx, &se); err != nil {
+		return pendingSession{}, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/",
+	return pendingSession{token: token, session: se, user: user}, nil
+}
+
+// startSession sets the session cookie and makes the session the
+// request's own.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, ns pendingSession) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: ns.token, Path: "/",
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	st := state(r)
-	st.session, st.user, st.csrf = &se, &user, se.CSRFToken
-	return nil
+	st.session, st.user, st.csrf = &ns.session, &ns.user, ns.session.CSRFToken
 }
 
 // logout ends the request's session, if any, and clears the cookie.
