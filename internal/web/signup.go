@@ -168,6 +168,9 @@ func (s *Server) signupCertCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.signup.RegisterCert(r.Context(), s.signupToken(r), sr)
 	if err != nil {
+		// A refusal leaves the draft as it was: show the certificate it
+		// may already hold, and the way on.
+		d, _ = s.signup.Load(r.Context(), s.signupToken(r))
 		if s.certFailure(w, r, err, "signup", func(code, msg string) any {
 			return s.signupPageFor(signup.StepCert, msg, code, d)
 		}) {
