@@ -724,3 +724,44 @@ func TestSignupRace(t *testing.T) {
 		})
 	}
 }
+
+// TestSignupCertificateRetry: a refused certificate after an accepted one
+// keeps the accepted one; the step-02 page still shows it and the way on.
+func TestSignupCertificateRetry(t *testing.T) {
+	e := newSeededEnv(t, nil)
+	good := issue(t, "홍길동", 0, nil)
+	c := e.client()
+	c.consent()
+	c.registerCert(good)
+	res, body := c.postForm("/signup/cert", form(c.signed(pki.PurposeSignup, issue(t, "홍길동", 1, expired))))
+	wantStatus(t, "expired after a good one", res, body, http.StatusUnauthorized)
+	if !strings.Contains(body, esc(good.Cert.Subject.CommonName)) || !strings.Contains(body, `href="/signup/info"`) {
+		t.Error("the refusal page forgets the certificate registered before")
+	}
+	c.saveInfo(infoForm("홍길동", "retrier", e.inst(clinicCode).ID))
+}
+
+// TestSignupHealthCentreStaff: staff of a health centre may request the
+// approver role, approved by their province.
+func TestSignupHealthCentreStaff(t *testing.T) {
+	e := newSeededEnv(t, nil)
+	centre, seoul := e.inst(centreCode), e.inst("PR-11")
+	c := e.client()
+	c.consent()
+	c.registerCert(issue(t, "홍길동", 0, nil))
+	c.saveInfo(infoForm("홍길동", "hcstaff", centre.ID))
+	res, body := c.getPage("/signup/request")
+	wantStatus(t, "GET /signup/request", res, body, http.StatusOK)
+	if roles := offeredRoles(body); fmt.Sprint(roles) != fmt.Sprint(map[int64]bool{e.demo.ApproverRoleID: false}) {
+		t.Errorf("offered roles %v, want only the health-centre approver role %d", roles, e.demo.ApproverRoleID)
+	}
+	if m := selectedRe.FindStringSubmatch(body); m == nil || m[1] != strconv.FormatInt(seoul.ID, 10) {
+		t.Errorf("preselected approver %v, want %s (%d)", m, seoul.Name, seoul.ID)
+	}
+	res, body = c.postForm("/signup/request", requestForm(e.demo.ApproverRoleID, seoul.ID, false))
+	wantRedirect(t, "POST /signup/request", res, body, "/signup/complete")
+	_, body = c.getPage("/signup/complete")
+	if !strings.Contains(body, seoul.Name) {
+		t.Errorf("step 05 does not name %s", seoul.Name)
+	}
+}
