@@ -106,7 +106,11 @@ type syncBuffer struct {
 	b  *bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
 
 func sampleRequest() Request {
 	return Request{ApplicantName: "김앨리스", ApplicantInstitution: "서울내과의원", SystemName: "코로나19예방접종관리",
