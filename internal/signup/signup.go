@@ -390,6 +390,13 @@ func (s *Service) Submit(ctx context.Context, token string, c Choice) (Result, e
 		res = Result{User: u, Request: req, Approver: approver}
 		return nil
 	})
+	if errors.Is(err, ErrLoginIDTaken) || errors.Is(err, ErrCertTaken) {
+		// The same draft submitted twice at once (a double click): the
+		// other submit made this very account. Say so, not "ID taken".
+		if d, lerr := s.Load(ctx, token); lerr == nil && d.Step >= StepComplete {
+			return Result{}, ErrAlreadySubmitted
+		}
+	}
 	return res, err
 }
 
