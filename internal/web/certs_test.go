@@ -122,24 +122,65 @@ type seededEnv struct {
 // verifier, when not nil, replaces the test CA's verifier.
 func newSeededEnv(t testing.TB, verifier auth.CertVerifier) *seededEnv {
 	t.Helper()
-	var e *testEnv
+	return newSeededEnvOn(t, verifier, testStore(t))
+}
+
+// newSeededEnvOn is newSeededEnv on the store st.
+func newSeededEnvOn(t testing.TB, verifier auth.CertVerifier, st store.Store) *seededEnv {
+	t.Helper()
 	if verifier == nil {
-		e = newTestEnv(t, nil)
-	} else {
-		c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-		logs := &bytes.Buffer{}
-		s, err := New(Config{SiteName: "gwanmun 데모 포털", BaseURL: "http://127.0.0.1:8080", Demo: true},
-			Deps{Store: testStore(t), Verifier: verifier, Now: c.Now, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e = &testEnv{t: t, s: s, clock: c, logs: logs}
+		verifier = testVerifier(t)
 	}
-	res, err := demo.Seed(context.Background(), e.s.store, e.clock.Now())
+	c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	logs := &bytes.Buffer{}
+	s, err := New(Config{SiteName: "gwanmun 데모 포털", BaseURL: "http://127.0.0.1:8080", Demo: true},
+		Deps{Store: st, Verifier: verifier, Now: c.Now, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{t: t, s: s, clock: c, logs: logs}
+	res, err := demo.Seed(context.Background(), st, c.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &seededEnv{testEnv: e, demo: res, ctx: context.Background()}
+}
+
+// draftBarrier is a store whose GetSignupDraft, while armed, holds each
+// caller after its read until n callers have read: n requests surely see
+// the draft as it was before any of them changes it.
+type draftBarrier struct {
+	store.Store
+	mu      sync.Mutex
+	left    int
+	release chan struct{}
+}
+
+// arm makes the next n reads wait for each other.
+func (b *draftBarrier) arm(n int) {
+	b.mu.Lock()
+	b.left, b.release = n, make(chan struct{})
+	b.mu.Unlock()
+}
+
+func (b *draftBarrier) GetSignupDraft(ctx context.Context, id string) (domain.SignupDraft, error) {
+	d, err := b.Store.GetSignupDraft(ctx, id)
+	b.mu.Lock()
+	if b.left == 0 {
+		b.mu.Unlock()
+		return d, err
+	}
+	b.left--
+	ch := b.release
+	if b.left == 0 {
+		close(ch)
+	}
+	b.mu.Unlock()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second): // the other request never came: let the test fail on its answers
+	}
+	return d, err
 }
 
 // in returns e for use by subtest t: failures stop t, not its parent.

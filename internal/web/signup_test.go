@@ -85,6 +85,7 @@ func requestForm(roleID, approverID int64, confirm bool) url.Values {
 var (
 	roleRadioRe = regexp.MustCompile(`name="role_id" value="(\d+)"( disabled)?`)
 	selectedRe  = regexp.MustCompile(`<option value="(\d+)" selected>`)
+	stepErrorRe = regexp.MustCompile(`id="gw-step-error">[^<]*`)
 )
 
 // offeredRoles returns the role IDs on a step-04 page and which are disabled.
@@ -763,5 +764,48 @@ func TestSignupHealthCentreStaff(t *testing.T) {
 	_, body = c.getPage("/signup/complete")
 	if !strings.Contains(body, seoul.Name) {
 		t.Errorf("step 05 does not name %s", seoul.Name)
+	}
+}
+
+// TestSignupDoubleSubmit: the [권한 신청] button clicked twice sends the
+// same draft twice at once. One account is made, and the second answer
+// says the signup is complete, not that the user ID is taken.
+func TestSignupDoubleSubmit(t *testing.T) {
+	st := &draftBarrier{Store: testStore(t)}
+	e := newSeededEnvOn(t, nil, st)
+	users0 := e.userCount()
+	a := e.client()
+	a.toStep4(issue(t, "홍길동", 0, nil), "doubleclick")
+	b := e.client() // the same browser's second request
+	for k, v := range a.cookies {
+		b.cookies[k] = v
+	}
+	b.token = a.token
+
+	st.arm(2)
+	var answers [2]struct {
+		status int
+		body   string
+	}
+	var wg sync.WaitGroup
+	for i, c := range []*client{a, b} {
+		wg.Go(func() {
+			res, body := c.postForm("/signup/request", requestForm(e.demo.UserRoleID, e.inst(centreCode).ID, false))
+			answers[i].status, answers[i].body = res.StatusCode, body
+		})
+	}
+	wg.Wait()
+	statuses := []int{answers[0].status, answers[1].status}
+	if !(statuses[0] == http.StatusSeeOther && statuses[1] == http.StatusConflict) &&
+		!(statuses[1] == http.StatusSeeOther && statuses[0] == http.StatusConflict) {
+		t.Fatalf("statuses %v, want one 303 and one 409", statuses)
+	}
+	for _, an := range answers {
+		if an.status == http.StatusConflict && !strings.Contains(an.body, esc(signup.ErrAlreadySubmitted.Message)) {
+			t.Errorf("the second answer says %q, want %q", stepErrorRe.FindString(an.body), signup.ErrAlreadySubmitted.Message)
+		}
+	}
+	if n := e.userCount(); n != users0+1 {
+		t.Errorf("users %d, want %d", n, users0+1)
 	}
 }
