@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/domain"
@@ -807,5 +808,49 @@ func TestSignupDoubleSubmit(t *testing.T) {
 	}
 	if n := e.userCount(); n != users0+1 {
 		t.Errorf("users %d, want %d", n, users0+1)
+	}
+}
+
+// TestSignupDraftLifetime: a draft left longer than signup.DraftTTL is gone,
+// and a consent text changed during the signup must be agreed to again.
+func TestSignupDraftLifetime(t *testing.T) {
+	e := newSeededEnv(t, nil)
+	centre := e.inst(centreCode)
+	users0 := e.userCount()
+
+	c := e.client()
+	c.toStep4(issue(t, "홍길동", 0, nil), "slowuser")
+	e.clock.Advance(signup.DraftTTL + time.Minute)
+	res, body := c.postForm("/signup/request", requestForm(e.demo.UserRoleID, centre.ID, false))
+	wantStatus(t, "expired draft", res, body, http.StatusNotFound)
+	if !strings.Contains(body, esc(signup.ErrNoDraft.Message)) {
+		t.Error("an expired draft is not explained")
+	}
+	res, body = c.getPage("/signup/request")
+	wantRedirect(t, "GET step 04 of an expired draft", res, body, "/signup?msg=signup_expired")
+	e.noUser("slowuser")
+
+	c = e.client()
+	c.toStep4(issue(t, "홍길동", 1, nil), "consentuser")
+	v2 := domain.ConsentVersion{Text: "개인정보 수집(이용) 동의 v2", CreatedAt: e.clock.Now()}
+	if err := e.s.store.AddConsentVersion(e.ctx, &v2); err != nil {
+		t.Fatal(err)
+	}
+	res, body = c.postForm("/signup/request", requestForm(e.demo.UserRoleID, centre.ID, false))
+	wantStatus(t, "outdated consent", res, body, http.StatusConflict)
+	if !strings.Contains(body, esc(signup.ErrConsentOutdated.Message)) {
+		t.Error("an outdated consent is not explained")
+	}
+	if e.userCount() != users0 {
+		t.Fatal("an outdated consent created an account")
+	}
+	// Agreeing to the new text keeps the steps done.
+	res, body = c.postForm("/signup/consent", url.Values{"consent_version": {strconv.Itoa(v2.Version)}, "agree": {"yes"}})
+	wantRedirect(t, "new consent", res, body, "/signup/cert")
+	res, body = c.postForm("/signup/request", requestForm(e.demo.UserRoleID, centre.ID, false))
+	wantRedirect(t, "request after the new consent", res, body, "/signup/complete")
+	u, err := e.s.store.GetUserByLoginID(e.ctx, "consentuser")
+	if err != nil || u.ConsentVersion != v2.Version {
+		t.Errorf("user consent version %d (%v), want %d", u.ConsentVersion, err, v2.Version)
 	}
 }
