@@ -145,6 +145,18 @@ type Queries interface {
 	MarkMailDead(ctx context.Context, id int64, errText string, t time.Time) error
 	ListOutbox(ctx context.Context, f domain.OutboxFilter) ([]domain.OutboxMessage, int, error)
 	PurgeOutbox(ctx context.Context, before time.Time) (int, error)
+
+	// Certificate re-registration requests (a user whose certificate
+	// expired registers a new one; their health centre confirms). At most
+	// one pending request per user, and a key hash in at most one pending
+	// request: CreateCertRequest returns ErrAlreadyExists otherwise.
+	// DecideCertRequest moves a pending request to status (approved,
+	// rejected or cancelled) at t; it returns ErrConflict, with the request
+	// as it now stands, when it was no longer pending.
+	CreateCertRequest(ctx context.Context, r *domain.CertRequest) error // sets ID
+	GetCertRequest(ctx context.Context, id int64) (domain.CertRequest, error)
+	ListCertRequests(ctx context.Context, f domain.CertRequestFilter) ([]domain.CertRequest, int, error)
+	DecideCertRequest(ctx context.Context, id int64, status domain.CertRequestStatus, deciderID int64, reason string, t time.Time) (domain.CertRequest, error)
 }
 
 // InstitutionFilter selects institutions.

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChallengeRace", testChallengeRace},
 		{"ForeignKeys", testForeignKeys},
 		{"Outbox", testOutbox},
+		{"CertRequests", testCertRequests},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
