@@ -67,16 +67,13 @@ func MaskAddress(addr string) string {
 	if at <= 0 {
 		return "***"
 	}
-	r, _ := utf8.DecodeRuneInString(addr)
-	if r == utf8.RuneError {
-		return "***" + addr[at:]
-	}
-	return string(r) + "***" + addr[at:]
+	r, _ := utf8.DecodeRuneInString(addr) // U+FFFD for a bad byte
+	return string(r) + "***" + strings.ToValidUTF8(addr[at:], "\uFFFD")
 }
 
 // addrRE matches e-mail addresses inside free text, such as a mail
 // server's error reply.
-var addrRE = regexp.MustCompile(`[^\s<>"'(),;:\[\]@]+@[A-Za-z0-9.\-]+`)
+var addrRE = regexp.MustCompile(`[^\s<>"'(),;:\[\]@]+@[^\s<>"'(),;:\[\]@]+`)
 
 // MaskText masks every e-mail address in s with MaskAddress and makes it
 // valid UTF-8, so that a mail server's reply (which often repeats the
