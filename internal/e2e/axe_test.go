@@ -23,8 +23,8 @@ type axeViolation struct {
 	HelpURL string `json:"helpUrl"`
 	Nodes   []struct {
 		Target         any    `json:"target"`
-		HTML           string          `json:"html"`
-		FailureSummary string          `json:"failureSummary"`
+		HTML           string `json:"html"`
+		FailureSummary string `json:"failureSummary"`
 	} `json:"nodes"`
 }
 

@@ -17,7 +17,7 @@ import (
 // institutions.csv): a medical institution and the Seoul health centre
 // with jurisdiction over it.
 const (
-	demoInstitution = "행복내과의원"  // 91111001, under HC-11110
+	demoInstitution = "행복내과의원" // 91111001, under HC-11110
 	demoCentre      = "종로구보건소" // HC-11110
 )
 
@@ -57,64 +57,53 @@ func signupThenLogin(t *testing.T, srv *demoServer, browser context.Context) {
 	loginID := fmt.Sprintf("e2e%d", time.Now().UnixNano()%1e9)
 
 	// Home.
-	run(t, tab, "open the home page",
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/signup"]`)))
+	run(t, tab, "open the home page", chromedp.Navigate(srv.URL+"/"))
+	waitFor(t, tab, "the home page", visible(`a[href="/signup"]`))
 	assertText(t, tab, `a[href="/signup"]`, "사용자 가입")
 	shots.take(t, tab, "home")
 	checkA11y(t, tab, "home")
 
 	// 01 개인정보 수집 동의.
-	run(t, tab, "[사용자 가입]",
-		chromedp.Click(chromedp.CSS(`a[href="/signup"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#agree`)))
+	clickTo(t, tab, "[사용자 가입]", `a[href="/signup"]`, `#agree`)
 	shots.take(t, tab, "signup-01-consent")
 	checkA11y(t, tab, "signup step 01 (consent)")
-	run(t, tab, "consent, [다음]",
-		chromedp.Click(chromedp.CSS(`#agree`)),
-		chromedp.Click(chromedp.CSS(`form[action="/signup/consent"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#signup-cert-form`)))
+	run(t, tab, "consent", chromedp.Click(chromedp.CSS(`#agree`)))
+	clickTo(t, tab, "[다음]", `form[action="/signup/consent"] button[type="submit"]`, `#signup-cert-form`)
 
 	// 02 공동인증서 등록.
 	shots.take(t, tab, "signup-02-cert")
 	checkA11y(t, tab, "signup step 02 (certificate)")
 	assertText(t, tab, `#signup-cert-form button[data-cert-dialog]`, "공동인증서등록")
-	run(t, tab, "[공동인증서등록]",
-		chromedp.Click(chromedp.CSS(`#signup-cert-form button[data-cert-dialog]`)),
-		chromedp.WaitVisible(chromedp.CSS(dialog)))
+	run(t, tab, "[공동인증서등록]", chromedp.Click(chromedp.CSS(`#signup-cert-form button[data-cert-dialog]`)))
+	waitFor(t, tab, "the certificate dialog", visible(dialog))
 	chooseCertificate(t, tab, certPath, keyPath, certName)
 	shots.take(t, tab, "signup-02-dialog")
 	checkA11y(t, tab, "the certificate dialog (signup)")
-	run(t, tab, "certificate password, [확인]",
-		chromedp.SendKeys(chromedp.CSS(dialogPass), srv.Set.Password),
-		chromedp.Click(chromedp.CSS(dialogOK)),
-		chromedp.WaitVisible(chromedp.CSS(`#f-login_id`)))
+	run(t, tab, "certificate password", chromedp.SendKeys(chromedp.CSS(dialogPass), srv.Set.Password))
+	clickTo(t, tab, "[확인]", dialogOK, `#f-login_id`)
 
 	// 03 사용자정보 입력: the name comes from the certificate.
 	prefilled := get(t, tab, "read the name", chromedp.Value(chromedp.CSS(`#f-name`)))
 	if prefilled != certName {
 		t.Errorf("step 03 name = %q, want the certificate's name %q", prefilled, certName)
 	}
-	run(t, tab, "search the institution",
-		chromedp.SetValue(chromedp.CSS(`#f-q`), demoInstitution),
-		chromedp.Click(chromedp.CSS(`button[name="action"][value="search"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`ul.gw-choices input[name="institution_id"]`)))
+	run(t, tab, "institution name", chromedp.SetValue(chromedp.CSS(`#f-q`), demoInstitution))
+	clickTo(t, tab, "[검색]", `button[name="action"][value="search"]`, `ul.gw-choices input[name="institution_id"]`)
 	instID := get(t, tab, "find the institution in the results", chromedp.Evaluate[string](fmt.Sprintf(
 		`([...document.querySelectorAll('ul.gw-choices label')].find(l => l.textContent.includes(%q)) || {}).htmlFor || ''`,
 		demoInstitution)))
 	if instID == "" {
 		t.Fatalf("the institution search for %q did not list it", demoInstitution)
 	}
-	run(t, tab, "choose the institution", chromedp.Click(chromedp.CSS(`#`+instID)))
-	run(t, tab, "fill name", chromedp.SetValue(chromedp.CSS(`#f-name`), certName))
-	run(t, tab, "fill id", chromedp.SetValue(chromedp.CSS(`#f-login_id`), loginID))
-	run(t, tab, "fill mobile", chromedp.SetValue(chromedp.CSS(`#f-mobile`), "010-1234-5678"))
-	run(t, tab, "fill office", chromedp.SetValue(chromedp.CSS(`#f-office_phone`), "02-123-4567"))
+	run(t, tab, "fill step 03",
+		chromedp.Click(chromedp.CSS(`#`+instID)),
+		chromedp.SetValue(chromedp.CSS(`#f-name`), certName),
+		chromedp.SetValue(chromedp.CSS(`#f-login_id`), loginID),
+		chromedp.SetValue(chromedp.CSS(`#f-mobile`), "010-1234-5678"),
+		chromedp.SetValue(chromedp.CSS(`#f-office_phone`), "02-123-4567"))
 	shots.take(t, tab, "signup-03-info")
 	checkA11y(t, tab, "signup step 03 (user information)")
-	run(t, tab, "step 03 [다음]",
-		chromedp.Click(chromedp.CSS(`button[name="action"][value="save"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#approver`)))
+	clickTo(t, tab, "step 03 [다음]", `button[name="action"][value="save"]`, `#approver`)
 
 	// 04 권한 신청: the centre with jurisdiction is preselected.
 	type step04 struct {
@@ -134,9 +123,7 @@ func signupThenLogin(t *testing.T, srv *demoServer, browser context.Context) {
 	}
 	shots.take(t, tab, "signup-04-request")
 	checkA11y(t, tab, "signup step 04 (permission request)")
-	run(t, tab, "[권한 신청]",
-		chromedp.Click(chromedp.CSS(`form[action="/signup/request"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#done-title`)))
+	clickTo(t, tab, "[권한 신청]", `form[action="/signup/request"] button[type="submit"]`, `#done-title`)
 
 	// 05 신청 완료.
 	done := get(t, tab, "read step 05", chromedp.Text(chromedp.CSS(`.gw-complete`)))
@@ -150,17 +137,12 @@ func signupThenLogin(t *testing.T, srv *demoServer, browser context.Context) {
 
 	// Log in with the same certificate: 메뉴보기 lists the pending request
 	// and no system menu.
-	run(t, tab, "home, [공동인증서 로그인]",
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Click(chromedp.CSS(`#login-form button[data-cert-dialog]`)),
-		chromedp.WaitVisible(chromedp.CSS(dialog)))
+	openLoginDialog(t, tab, srv)
 	chooseCertificate(t, tab, certPath, keyPath, certName)
 	shots.take(t, tab, "login-dialog")
 	checkA11y(t, tab, "the certificate dialog (login)")
-	run(t, tab, "certificate password, [확인]",
-		chromedp.SendKeys(chromedp.CSS(dialogPass), srv.Set.Password),
-		chromedp.Click(chromedp.CSS(dialogOK)),
-		chromedp.WaitVisible(chromedp.CSS(`#pending-title`)))
+	run(t, tab, "certificate password", chromedp.SendKeys(chromedp.CSS(dialogPass), srv.Set.Password))
+	clickTo(t, tab, "[확인]", dialogOK, `#pending-title`)
 	loc := get(t, tab, "read the location", chromedp.Location())
 	menu := get(t, tab, "read 메뉴보기", chromedp.Text(chromedp.CSS(`main`)))
 	systems := get(t, tab, "count the system menus", chromedp.Evaluate[int](`document.querySelectorAll('.gw-systems .gw-system').length`))
@@ -208,10 +190,8 @@ func expiredCertificate(t *testing.T, srv *demoServer, browser context.Context) 
 	shots := newScreenshots(t)
 	certPath, keyPath, _ := srv.NPKIFiles(t, "expired")
 
-	run(t, tab, "home, [공동인증서 로그인]",
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.Click(chromedp.CSS(`#login-form button[data-cert-dialog]`)),
-		chromedp.WaitVisible(chromedp.CSS(dialog)),
+	openLoginDialog(t, tab, srv)
+	run(t, tab, "choose the expired certificate's files",
 		chromedp.SetUploadFiles(chromedp.CSS(dialogFiles), []string{certPath, keyPath}),
 		chromedp.WaitVisible(chromedp.CSS(dialogRow)))
 	type certRow struct {
@@ -248,7 +228,7 @@ func expiredCertificate(t *testing.T, srv *demoServer, browser context.Context) 
 		t.Fatal(err)
 	}
 	args, _ := json.Marshal([]string{base64.StdEncoding.EncodeToString(certDER), base64.StdEncoding.EncodeToString(keyFile), srv.Set.Password})
-	get(t, tab, "sign without the dialog", chromedp.Evaluate[bool](`(async ([cert, key, password]) => {
+	get(t, tab, "sign without the dialog", chromedp.Evaluate[bool](`window.__e2eOld = true; (async ([cert, key, password]) => {
 		const { npkiEntry, unlock, signWith } = await import('/static/js/cert/certs.js');
 		const { fetchChallenge } = await import('/static/js/cert/dialog.js');
 		const { challengeBytes } = await import('/static/js/cert/message.js');
@@ -264,7 +244,7 @@ func expiredCertificate(t *testing.T, srv *demoServer, browser context.Context) 
 		setTimeout(() => form.submit(), 0);
 		return true;
 	})(`+string(args)+`)`, chromedp.EvalAwaitPromise))
-	run(t, tab, "the refusal page", chromedp.WaitVisible(chromedp.CSS(`.gw-error-message`)))
+	waitFor(t, tab, "the refusal page", `!window.__e2eOld && `+visible(`.gw-error-message`))
 	page := get(t, tab, "read the refusal", chromedp.Text(chromedp.CSS(`.gw-error-message`)))
 	code := get(t, tab, "read the refusal's code", chromedp.Text(chromedp.CSS(`.gw-error-code code`)))
 	if !strings.Contains(page, "인증서가 만료되었습니다") || code != "cert_expired" {
@@ -272,6 +252,15 @@ func expiredCertificate(t *testing.T, srv *demoServer, browser context.Context) 
 	}
 	shots.take(t, tab, "expired-refused")
 	checkA11y(t, tab, "login refused")
+}
+
+// openLoginDialog opens the home page and clicks [공동인증서 로그인].
+func openLoginDialog(t *testing.T, tab context.Context, srv *demoServer) {
+	t.Helper()
+	run(t, tab, "open the home page", chromedp.Navigate(srv.URL+"/"))
+	waitFor(t, tab, "the home page", visible(`#login-form button[data-cert-dialog]`))
+	run(t, tab, "[공동인증서 로그인]", chromedp.Click(chromedp.CSS(`#login-form button[data-cert-dialog]`)))
+	waitFor(t, tab, "the certificate dialog", visible(dialog))
 }
 
 // assertText fails the test unless the element's text contains want.

@@ -257,6 +257,51 @@ func get[T any](t *testing.T, tab context.Context, what string, action chromedp.
 	return v
 }
 
+// visible is a JavaScript condition: the first element matching the CSS
+// selector is rendered.
+func visible(sel string) string {
+	return fmt.Sprintf(`((e) => !!e && e.checkVisibility())(document.querySelector(%q))`, sel)
+}
+
+// waitFor waits until the JavaScript condition holds in the tab's page,
+// within stepTimeout. It evaluates the condition itself, every 50ms,
+// instead of using chromedp's DOM queries, whose node ids go stale when a
+// page is replaced by a form post; an evaluation that fails mid-navigation
+// is retried.
+func waitFor(t *testing.T, tab context.Context, what, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	expr := `document.readyState === 'complete' && (` + cond + `)`
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tab, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if ok && err == nil {
+			return
+		}
+		if tab.Err() != nil {
+			break
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	lctx, cancel := context.WithTimeout(tab, 2*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(lctx, chromedp.Location())
+	t.Fatalf("%s: timed out after %s waiting for %s (page %s; last error: %v)", what, stepTimeout, cond, loc, last)
+}
+
+// clickTo clicks the element matching sel, which loads a new page, and
+// waits until that page has loaded and the element matching next is
+// visible on it.
+func clickTo(t *testing.T, tab context.Context, what, sel, next string) {
+	t.Helper()
+	get(t, tab, what+": mark the page", chromedp.Evaluate[bool](`window.__e2eOld = true`))
+	run(t, tab, what, chromedp.Click(chromedp.CSS(sel)))
+	waitFor(t, tab, what, `!window.__e2eOld && `+visible(next))
+}
+
 // screenshots saves numbered full-page screenshots of a story.
 type screenshots struct {
 	dir string
