@@ -72,7 +72,7 @@ func NewDispatcher(o Outbox, m Mailer, log *slog.Logger) *Dispatcher {
 
 // Wake makes a running dispatcher look for due messages now rather than at
 // its next poll: call it after committing a transaction that enqueued
-// mail. It never blocks.
+// mail. It never blocks. It needs a Dispatcher made by NewDispatcher.
 func (d *Dispatcher) Wake() {
 	if d.wake == nil {
 		return
@@ -225,7 +225,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				d.log().Info("outbox: purged finished messages", "count", n)
 			}
 		}
-		wait := poll
 		for {
 			res, err := d.RunOnce(ctx)
 			if err != nil {
@@ -241,6 +240,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				return nil
 			}
 		}
-		timer.Reset(wait)
+		timer.Reset(poll)
 	}
 }

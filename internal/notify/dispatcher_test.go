@@ -74,6 +74,9 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// The store is what the server hands to NewDispatcher.
+var _ Outbox = (*sqlstore.Store)(nil)
+
 var site = Site{BaseURL: "https://portal.gwanmun.test"}
 
 var start = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)

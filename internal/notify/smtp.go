@@ -106,6 +106,8 @@ type SMTPMailer struct {
 	msgIDDomain string
 }
 
+var _ Mailer = (*SMTPMailer)(nil)
+
 // NewSMTP checks cfg and returns a mailer for it. It does not connect.
 func NewSMTP(cfg SMTPConfig) (*SMTPMailer, error) {
 	if cfg.Host == "" {
