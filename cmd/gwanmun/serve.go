@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ type serveFlags struct {
 	fetchCRL, ocsp, hardFail      bool
 	sessionIdle, sessionMax       time.Duration
 	helpPhone, helpEmail, logJSON string
+	debugAddr                     string
 }
 
 type stringList []string
@@ -70,6 +72,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, defaultDB string) {
 	fs.DurationVar(&f.sessionMax, "session-max", envDuration("GWANMUN_SESSION_MAX", 12*time.Hour), "end every session this long after login (env GWANMUN_SESSION_MAX)")
 	fs.StringVar(&f.helpPhone, "help-phone", env("GWANMUN_HELP_PHONE", ""), "help-desk phone shown on the home page (env GWANMUN_HELP_PHONE)")
 	fs.StringVar(&f.helpEmail, "help-email", env("GWANMUN_HELP_EMAIL", ""), "help-desk e-mail shown on the home page (env GWANMUN_HELP_EMAIL)")
+	fs.StringVar(&f.debugAddr, "debug-addr", env("GWANMUN_DEBUG_ADDR", ""), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env GWANMUN_DEBUG_ADDR; keep it private)")
 	fs.StringVar(&f.logJSON, "log-format", env("GWANMUN_LOG_FORMAT", "text"), "log format: text or json (env GWANMUN_LOG_FORMAT)")
 }
 
@@ -160,6 +163,9 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if f.debugAddr != "" {
+		go serveDebug(ctx, f.debugAddr, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go srv.RunJanitor(ctx)
@@ -180,4 +186,22 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 		return err
 	}
 	return nil
+}
+
+// serveDebug serves net/http/pprof on addr until ctx ends.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	log.Info("debug profiles", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("debug server", "err", err)
+	}
 }

@@ -23,7 +23,8 @@ type conn interface {
 // transactions.
 type queries struct {
 	s  *Store
-	db conn
+	db conn // for reads
+	w  conn // for writes (Store.wdb, or the transaction)
 	tx bool // db is a transaction
 }
 
@@ -39,7 +40,7 @@ func (q *queries) q(query string) string {
 }
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := q.db.ExecContext(ctx, q.q(query), args...)
+	res, err := q.w.ExecContext(ctx, q.q(query), args...)
 	if err != nil {
 		return 0, mapErr(err)
 	}
@@ -47,7 +48,22 @@ func (q *queries) exec(ctx context.Context, query string, args ...any) (int64, e
 }
 
 func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
+	if isWrite(query) {
+		return q.w.QueryRowContext(ctx, q.q(query), args...)
+	}
 	return q.db.QueryRowContext(ctx, q.q(query), args...)
+}
+
+// isWrite reports whether a statement writes (INSERT ... RETURNING and
+// the like run through row).
+func isWrite(query string) bool {
+	query = strings.TrimLeft(query, " \t\n")
+	for _, verb := range []string{"INSERT", "UPDATE", "DELETE"} {
+		if len(query) >= len(verb) && strings.EqualFold(query[:len(verb)], verb) {
+			return true
+		}
+	}
+	return false
 }
 
 // atomically runs fn in a transaction: q's own when it is one, else a new

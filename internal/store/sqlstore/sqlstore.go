@@ -57,7 +57,12 @@ const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pra
 // DecideRequest), which open one.
 type Store struct {
 	queries
-	db      *sql.DB
+	db *sql.DB
+	// wdb runs every write on SQLite: one connection, so that writers
+	// queue in Go, in order, instead of polling SQLite's busy handler
+	// (which sleeps, and made logins under load slow and their latency
+	// erratic). On PostgreSQL, and for :memory:, it is db.
+	wdb     *sql.DB
 	dialect Dialect
 }
 
@@ -73,7 +78,7 @@ var _ store.Store = (*Store)(nil)
 // newer than this binary knows.
 func Open(ctx context.Context, url string) (*Store, error) {
 	var (
-		db      *sql.DB
+		db, wdb *sql.DB
 		dialect Dialect
 		err     error
 	)
@@ -110,14 +115,24 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			db.SetConnMaxLifetime(0)
 			db.SetConnMaxIdleTime(0)
 		} else {
-			// One writer at a time in any case; a few connections let
-			// reads proceed beside it (WAL).
+			// A few connections let reads proceed beside the writer (WAL).
 			db.SetMaxOpenConns(8)
 			db.SetMaxIdleConns(8)
+			if wdb, err = sql.Open("sqlite", path+"?"+sqliteParams); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("open sqlite: %w", err)
+			}
+			wdb.SetMaxOpenConns(1)
+			wdb.SetMaxIdleConns(1)
+			wdb.SetConnMaxLifetime(0)
+			wdb.SetConnMaxIdleTime(0)
 		}
 	}
-	s := &Store{db: db, dialect: dialect}
-	s.queries = queries{s: s, db: db}
+	if wdb == nil {
+		wdb = db
+	}
+	s := &Store{db: db, wdb: wdb, dialect: dialect}
+	s.queries = queries{s: s, db: db, w: wdb}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
@@ -139,7 +154,15 @@ func (s *Store) DB() *sql.DB { return s.db }
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.wdb != s.db {
+		if werr := s.wdb.Close(); err == nil {
+			err = werr
+		}
+	}
+	return err
+}
 
 // provider returns the goose migration provider for s's dialect. On
 // PostgreSQL it takes a session advisory lock, keyed by the current
@@ -237,7 +260,7 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(q *queries) error) error {
 	if s.dialect == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
-	tx, err := s.db.BeginTx(ctx, opts)
+	tx, err := s.wdb.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -247,7 +270,7 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(q *queries) error) error {
 			tx.Rollback()
 		}
 	}()
-	if err := fn(&queries{s: s, db: tx, tx: true}); err != nil {
+	if err := fn(&queries{s: s, db: tx, w: tx, tx: true}); err != nil {
 		return err
 	}
 	done = true
