@@ -143,6 +143,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Result, error) {
 			return res, ctx.Err()
 		}
 		err := d.Mailer.Send(ctx, m)
+		if err != nil && ctx.Err() != nil {
+			// Stopped mid-send: not the message's fault.
+			d.release(msgs[i:])
+			return res, ctx.Err()
+		}
 		// Record the outcome even when ctx ended meanwhile: an accepted
 		// message not marked sent would go out again after its lease.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -519,3 +519,33 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("Backoff(7) with the highest jitter = %v, want just under 72m", got)
 	}
 }
+
+// blockingMailer waits for its context to end.
+type blockingMailer struct{ started chan struct{} }
+
+func (b blockingMailer) Send(ctx context.Context, _ domain.OutboxMessage) error {
+	close(b.started)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestStopMidSend: a dispatcher stopped while sending hands the claimed
+// messages back, due at once, without a back-off.
+func TestStopMidSend(t *testing.T) {
+	s := openSQLite(t, "")
+	c := &clock{t: start}
+	b := blockingMailer{started: make(chan struct{})}
+	d := newTestDispatcher(s, b, c, nil)
+	msgs, _ := RequestReminder(site, []Recipient{{Email: "a@h.test"}, {Email: "b@h.test"}}, sampleRequest(), time.Hour)
+	msgs = enqueue(t, s, msgs, start)
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { <-b.started; cancel() }()
+	if _, err := d.RunOnce(ctx); err != context.Canceled {
+		t.Fatalf("RunOnce = %v, want context.Canceled", err)
+	}
+	for _, m := range msgs {
+		if g := getMsg(t, s, m.ID); g.Status() != domain.OutboxPending || !g.NextAttemptAt.Equal(start) {
+			t.Errorf("after stop: %+v, want pending and due now", g)
+		}
+	}
+}
