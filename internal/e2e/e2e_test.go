@@ -43,6 +43,17 @@ func TestE2E(t *testing.T) {
 	})
 	t.Run("SignupThenLogin", func(t *testing.T) { signupThenLogin(t, srv, browser) })
 	t.Run("ExpiredCertificate", func(t *testing.T) { expiredCertificate(t, srv, browser) })
+	t.Run("ServerLog", func(t *testing.T) {
+		log := srv.Log()
+		if !strings.Contains(log, "code=cert_expired") {
+			t.Errorf("the server log does not record the refused expired certificate")
+		}
+		for _, bad := range []string{srv.Set.Password, "level=ERROR", "panic:", "DATA RACE"} {
+			if strings.Contains(log, bad) {
+				t.Errorf("the server log contains %q", bad)
+			}
+		}
+	})
 }
 
 // signupThenLogin is the newcomer's story (manual §1): sign up with the
