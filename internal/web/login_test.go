@@ -26,6 +26,7 @@ func (c *client) login(iss *pki.Issued) {
 // TestLoginCertificate: a registered certificate logs in, by form and by
 // JSON, and every login gets a new session id.
 func TestLoginCertificate(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	clinic := e.inst(clinicCode)
 	iss := issue(t, "홍길동", 0, nil)
@@ -75,6 +76,7 @@ func TestLoginCertificate(t *testing.T) {
 
 // TestLoginRefused: each refusal with its code and status, and no session.
 func TestLoginRefused(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	clinic := e.inst(clinicCode)
 	origin := e.s.Origin()
@@ -165,6 +167,7 @@ func TestLoginRefused(t *testing.T) {
 // TestLoginRevokedCertificate: with a CRL configured, a revoked
 // certificate cannot log in even when it is registered.
 func TestLoginRevokedCertificate(t *testing.T) {
+	t.Parallel()
 	revoked := issue(t, "홍길동", 4, func(o *pki.IssueOptions) { o.Revoked = true })
 	e := newSeededEnv(t, crlVerifier(t))
 	e.registerUser("revoked01", domain.UserActive, e.inst(clinicCode).ID, issue(t, "홍길동", 4, nil))
@@ -180,6 +183,7 @@ func TestLoginRevokedCertificate(t *testing.T) {
 // with whom to call; an approval shows the system's menu on the next load
 // and a revocation removes it at once, without logging in again.
 func TestMenuFollowsGrants(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	centre := e.inst(centreCode)
 	iss := issue(t, "홍길동", 0, nil)
@@ -247,6 +251,7 @@ func TestMenuFollowsGrants(t *testing.T) {
 // TestChallengeRateLimit: /auth/challenge answers 429 with Retry-After
 // after the burst, per client address.
 func TestChallengeRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	c := e.client()
 	res, body := c.postJSON("/auth/challenge", map[string]string{"purpose": "nonsense"})

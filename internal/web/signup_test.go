@@ -102,6 +102,7 @@ func offeredRoles(body string) map[int64]bool {
 // TestSignupWizard walks the whole signup (manual 1.2–1.6) and checks
 // what it leaves in the store.
 func TestSignupWizard(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	clinic, centre, other := e.inst(clinicCode), e.inst(centreCode), e.inst(otherCentreCode)
 	users0 := e.userCount()
@@ -345,6 +346,7 @@ func TestSignupWizard(t *testing.T) {
 // TestSignupStepsInOrder: a step whose predecessors are not done changes
 // nothing and says so.
 func TestSignupStepsInOrder(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	clinic, centre := e.inst(clinicCode), e.inst(centreCode)
 	users0, requests0 := e.userCount(), e.requestCount()
@@ -412,6 +414,7 @@ func TestSignupStepsInOrder(t *testing.T) {
 // TestSignupCertificateRefused: certificates and signatures that step 02
 // must refuse, each with its code, leaving the draft at step 01.
 func TestSignupCertificateRefused(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	origin := e.s.Origin()
 	good := issue(t, "홍길동", 0, nil)
@@ -491,6 +494,7 @@ func TestSignupCertificateRefused(t *testing.T) {
 // TestSignupRevokedCertificate: with a CRL configured, a revoked
 // certificate is refused at step 02.
 func TestSignupRevokedCertificate(t *testing.T) {
+	t.Parallel()
 	revoked := issue(t, "홍길동", 2, func(o *pki.IssueOptions) { o.Revoked = true })
 	e := newSeededEnv(t, crlVerifier(t))
 	c := e.client()
@@ -506,6 +510,7 @@ func TestSignupRevokedCertificate(t *testing.T) {
 // TestSignupInstitutionCertificate: an institution certificate may sign up
 // only for roles that do not need a personal certificate.
 func TestSignupInstitutionCertificate(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	centre := e.inst(centreCode)
 	iss := issue(t, "행복내과의원", 3, func(o *pki.IssueOptions) { o.Class = domain.CertInstitution })
@@ -558,6 +563,7 @@ func TestSignupInstitutionCertificate(t *testing.T) {
 // TestSignupCertificateTaken: a certificate registered to an account
 // cannot start another signup.
 func TestSignupCertificateTaken(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	iss := issue(t, "홍길동", 0, nil)
 	a := e.client()
@@ -582,6 +588,7 @@ func TestSignupCertificateTaken(t *testing.T) {
 // TestSignupTamperedRequest: hidden fields changed by hand are refused
 // and create nothing.
 func TestSignupTamperedRequest(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	centre := e.inst(centreCode)
 	c := e.client()
@@ -642,6 +649,7 @@ func TestSignupTamperedRequest(t *testing.T) {
 // or the same certificate, and submit at once. Exactly one account is
 // made; the other gets the clear message and leaves nothing behind.
 func TestSignupRace(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		keyA, keyB int
@@ -730,6 +738,7 @@ func TestSignupRace(t *testing.T) {
 // TestSignupCertificateRetry: a refused certificate after an accepted one
 // keeps the accepted one; the step-02 page still shows it and the way on.
 func TestSignupCertificateRetry(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	good := issue(t, "홍길동", 0, nil)
 	c := e.client()
@@ -746,6 +755,7 @@ func TestSignupCertificateRetry(t *testing.T) {
 // TestSignupHealthCentreStaff: staff of a health centre may request the
 // approver role, approved by their province.
 func TestSignupHealthCentreStaff(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	centre, seoul := e.inst(centreCode), e.inst("PR-11")
 	c := e.client()
@@ -772,6 +782,7 @@ func TestSignupHealthCentreStaff(t *testing.T) {
 // same draft twice at once. One account is made, and the second answer
 // says the signup is complete, not that the user ID is taken.
 func TestSignupDoubleSubmit(t *testing.T) {
+	t.Parallel()
 	st := &draftBarrier{Store: testStore(t)}
 	e := newSeededEnvOn(t, nil, st)
 	users0 := e.userCount()
@@ -814,6 +825,7 @@ func TestSignupDoubleSubmit(t *testing.T) {
 // TestSignupDraftLifetime: a draft left longer than signup.DraftTTL is gone,
 // and a consent text changed during the signup must be agreed to again.
 func TestSignupDraftLifetime(t *testing.T) {
+	t.Parallel()
 	e := newSeededEnv(t, nil)
 	centre := e.inst(centreCode)
 	users0 := e.userCount()
