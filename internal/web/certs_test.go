@@ -12,6 +12,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,8 @@ import (
 	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/store"
+	"github.com/gwanmun/gwanmun/internal/store/sqlstore"
+	"github.com/gwanmun/gwanmun/internal/testenv"
 )
 
 // RSA key generation is slow on small machines: the tests share a few keys
@@ -460,4 +463,39 @@ func crlVerifier(t testing.TB) *pki.Verifier {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// pgStore opens the real store on a fresh schema of the PostgreSQL test
+// server (GWANMUN_TEST_PG), dropped at cleanup. Without the server the
+// test skips, or fails when CI=true.
+func pgStore(t testing.TB) store.Store {
+	t.Helper()
+	base := testenv.PostgresURL(t)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	schema := "t_web_" + strings.ToLower(rand.Text()[:12])
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create test schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop test schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	st, err := sqlstore.Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

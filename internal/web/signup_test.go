@@ -650,6 +650,10 @@ func TestSignupTamperedRequest(t *testing.T) {
 // made; the other gets the clear message and leaves nothing behind.
 func TestSignupRace(t *testing.T) {
 	t.Parallel()
+	signupRace(t, func(t testing.TB) store.Store { return testStore(t) })
+}
+
+func signupRace(t *testing.T, open func(testing.TB) store.Store) {
 	for _, tc := range []struct {
 		name       string
 		keyA, keyB int
@@ -660,7 +664,7 @@ func TestSignupRace(t *testing.T) {
 		{name: "same certificate", keyA: 2, keyB: 2, idA: "racera", idB: "racerb", msg: signup.ErrCertTaken.Message},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newSeededEnv(t, nil)
+			e := newSeededEnvOn(t, nil, open(t))
 			centre := e.inst(centreCode)
 			users0, requests0 := e.userCount(), e.requestCount()
 			issA, issB := issue(t, "홍길동", tc.keyA, nil), issue(t, "홍길동", tc.keyB, nil)
@@ -783,7 +787,19 @@ func TestSignupHealthCentreStaff(t *testing.T) {
 // says the signup is complete, not that the user ID is taken.
 func TestSignupDoubleSubmit(t *testing.T) {
 	t.Parallel()
-	st := &draftBarrier{Store: testStore(t)}
+	signupDoubleSubmit(t, func(t testing.TB) store.Store { return testStore(t) })
+}
+
+// TestSignupPostgres runs the concurrent signups on PostgreSQL, whose
+// transactions interleave where SQLite's take turns.
+func TestSignupPostgres(t *testing.T) {
+	t.Parallel()
+	t.Run("race", func(t *testing.T) { signupRace(t, pgStore) })
+	t.Run("double submit", func(t *testing.T) { signupDoubleSubmit(t, pgStore) })
+}
+
+func signupDoubleSubmit(t *testing.T, open func(testing.TB) store.Store) {
+	st := &draftBarrier{Store: open(t)}
 	e := newSeededEnvOn(t, nil, st)
 	users0 := e.userCount()
 	a := e.client()
