@@ -92,6 +92,8 @@ type NewRequest struct {
 	// ConfirmedOutsideJurisdiction must be set when the chosen approving
 	// institution is not the one with jurisdiction (the user was warned).
 	ConfirmedOutsideJurisdiction bool
+	// Notices, when set, e-mails the approvers in the same transaction.
+	Notices *Notices
 }
 
 // Errors of CreateRequest that the UI words for the user.
@@ -171,6 +173,9 @@ func CreateRequest(ctx context.Context, q store.Queries, a audit.Actor, nr NewRe
 		detail["outside_jurisdiction"] = true
 	}
 	if err := audit.Log(ctx, q, a, "request.create", "request", req.ID, detail, now); err != nil {
+		return domain.RoleRequest{}, domain.Institution{}, err
+	}
+	if err := nr.Notices.requestCreated(ctx, q, req, role, now); err != nil {
 		return domain.RoleRequest{}, domain.Institution{}, err
 	}
 	return req, approver, nil

@@ -104,6 +104,8 @@ type Decision struct {
 	RequestID int64
 	Approve   bool
 	Reason    string
+	// Notices, when set, e-mails the applicant in the same transaction.
+	Notices *Notices
 }
 
 // Errors of Decide that the approver reads.
@@ -214,7 +216,7 @@ func Decide(ctx context.Context, q store.Queries, actor domain.User, clientAddr 
 		if err := audit.Log(ctx, q, a, "request.reject", "request", req.ID, detail, now); err != nil {
 			return decided, nil, err
 		}
-		return decided, nil, nil
+		return decided, nil, d.Notices.requestDecided(ctx, q, decided, role, now)
 	}
 	if err := audit.Log(ctx, q, a, "request.approve", "request", req.ID, detail, now); err != nil {
 		return decided, nil, err
@@ -237,7 +239,7 @@ func Decide(ctx context.Context, q store.Queries, actor domain.User, clientAddr 
 			return decided, nil, err
 		}
 	}
-	return decided, &g, nil
+	return decided, &g, d.Notices.requestDecided(ctx, q, decided, role, now)
 }
 
 func alreadyDecided(ctx context.Context, q store.Queries, req domain.RoleRequest) error {

@@ -19,6 +19,8 @@ type SweepConfig struct {
 	// administrators' queue too (default 72 h). A request whose approving
 	// institution has no active approver is escalated at once.
 	EscalateAfter time.Duration
+	// Notices, when set, e-mails the reminders.
+	Notices *Notices
 }
 
 func (c SweepConfig) withDefaults() SweepConfig {
@@ -92,7 +94,14 @@ func Sweep(ctx context.Context, st store.Store, cfg SweepConfig, now time.Time) 
 				if err := q.MarkRequestReminded(ctx, r.ID, now); err != nil {
 					return err
 				}
-				return audit.Log(ctx, q, audit.System, "request.remind", "request", r.ID, nil, now)
+				if err := audit.Log(ctx, q, audit.System, "request.remind", "request", r.ID, nil, now); err != nil {
+					return err
+				}
+				role, err := q.GetRole(ctx, r.RoleID)
+				if err != nil {
+					return err
+				}
+				return cfg.Notices.reminder(ctx, q, r, role, now)
 			})
 			if err == nil {
 				res.Reminded++
@@ -144,21 +153,6 @@ func isConflict(err error) bool {
 // hasActiveApprover reports whether an active user of the institution
 // holds the approver role.
 func hasActiveApprover(ctx context.Context, q store.Queries, instID, approverRoleID int64, now time.Time) (bool, error) {
-	if approverRoleID == 0 {
-		return false, nil
-	}
-	users, _, err := q.ListUsers(ctx, store.UserFilter{InstitutionID: instID, Status: domain.UserActive, Page: store.Page{Limit: store.MaxLimit}})
-	if err != nil {
-		return false, err
-	}
-	for _, u := range users {
-		g, err := q.ListGrants(ctx, store.GrantFilter{UserID: u.ID, RoleID: approverRoleID, ActiveAt: now})
-		if err != nil {
-			return false, err
-		}
-		if len(g) > 0 {
-			return true, nil
-		}
-	}
-	return false, nil
+	users, err := approversAt(ctx, q, instID, approverRoleID, now)
+	return len(users) > 0, err
 }

@@ -73,6 +73,8 @@ type Service struct {
 	Store store.Store
 	Auth  *auth.Service
 	Now   func() time.Time
+	// Notices, when set, e-mails the approvers of the first request.
+	Notices *access.Notices
 }
 
 func (s *Service) now() time.Time {
@@ -378,6 +380,7 @@ func (s *Service) Submit(ctx context.Context, token string, c Choice) (Result, e
 			ApproverInstitutionID:        c.ApproverInstitutionID,
 			Justification:                c.Justification,
 			ConfirmedOutsideJurisdiction: c.ConfirmedOutsideJurisdiction,
+			Notices:                      s.Notices,
 		}, now)
 		if err != nil {
 			return err

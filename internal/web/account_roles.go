@@ -202,6 +202,7 @@ func (s *Server) accountRequestCreate(w http.ResponseWriter, r *http.Request) {
 		_, _, err := access.CreateRequest(ctx, q, actorOf(r), access.NewRequest{
 			Applicant: u, CertClass: class, RoleID: c.RoleID, ApproverInstitutionID: c.ApproverInstitutionID,
 			Justification: c.Justification, ConfirmedOutsideJurisdiction: c.ConfirmedOutsideJurisdiction,
+			Notices: s.cfg.Mail,
 		}, now)
 		return err
 	})

@@ -149,7 +149,7 @@ func (s *Server) approvalsDecide(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	for _, id := range ids {
 		err := s.store.InTx(ctx, func(q store.Queries) error {
-			_, _, err := access.Decide(ctx, q, u, clientIP(r), access.Decision{RequestID: id, Approve: action == "approve", Reason: reason}, s.now())
+			_, _, err := access.Decide(ctx, q, u, clientIP(r), access.Decision{RequestID: id, Approve: action == "approve", Reason: reason, Notices: s.cfg.Mail}, s.now())
 			return err
 		})
 		res := decisionResult{RequestID: id, OK: err == nil}

@@ -54,6 +54,9 @@ type Config struct {
 	DemoInfo *DemoInfo
 	// Sweep sets the reminder and escalation thresholds of pending requests.
 	Sweep access.SweepConfig
+	// Notices, when set (a mail server is configured), e-mails approvers
+	// and applicants through the outbox.
+	Mail *access.Notices
 }
 
 // Notice is one portal notice.
@@ -140,7 +143,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, errors.New("web: Deps.Verifier is nil")
 	}
 	s.auth = &auth.Service{Store: s.store, Verifier: deps.Verifier, Origin: s.origin, Now: s.now}
-	s.signup = &signup.Service{Store: s.store, Auth: s.auth, Now: s.now}
+	s.signup = &signup.Service{Store: s.store, Auth: s.auth, Now: s.now, Notices: cfg.Mail}
+	s.cfg.Sweep.Notices = cfg.Mail
 	if s.metrics, err = newMetrics(s.registry); err != nil {
 		return nil, err
 	}
@@ -199,8 +203,13 @@ func (s *Server) routes() {
 	m.Handle("POST /account/info", s.requireLogin(http.HandlerFunc(s.accountInfoUpdate)))
 	m.Handle("GET /account/cert", s.requireLogin(http.HandlerFunc(s.accountCertShow)))
 	m.Handle("POST /account/cert", s.requireLogin(s.rateLimit(loginLimit, http.HandlerFunc(s.accountCertCreate))))
+	reregisterLimit := NewRateLimiter(10, 5, s.now)
+	m.HandleFunc("GET /account/cert/reregister", s.certReregisterShow)
+	m.Handle("POST /account/cert/reregister", s.rateLimit(reregisterLimit, http.HandlerFunc(s.certReregisterCreate)))
 	m.Handle("GET /approvals", s.requireLogin(http.HandlerFunc(s.approvalsShow)))
 	m.Handle("POST /approvals/decide", s.requireLogin(http.HandlerFunc(s.approvalsDecide)))
+	m.Handle("GET /approvals/certs", s.requireLogin(http.HandlerFunc(s.approvalsCertsShow)))
+	m.Handle("POST /approvals/certs/{id}/decide", s.requireLogin(http.HandlerFunc(s.approvalsCertsDecide)))
 
 	if s.cfg.DemoInfo != nil {
 		m.HandleFunc("GET /demo", s.demoShow)
