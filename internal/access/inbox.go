@@ -82,6 +82,7 @@ type InboxFilter struct {
 	From, To  time.Time
 	Applicant string // part of the applicant's name or login ID
 	Escalated bool   // the province / national queue instead of the own institution's
+	History   bool   // decided requests only (any status but pending)
 	Page      store.Page
 }
 
@@ -102,7 +103,7 @@ type InboxItem struct {
 // ones and newest first for history, with the applicant's details.
 func Inbox(ctx context.Context, q store.Queries, sc Scope, f InboxFilter, now time.Time) ([]InboxItem, int, error) {
 	rf := store.RequestFilter{Status: f.Status, RoleID: f.RoleID, CreatedAfter: f.From, CreatedBefore: f.To, Page: f.Page,
-		NewestFirst: f.Status != domain.RequestPending}
+		NewestFirst: f.Status != domain.RequestPending, Decided: f.History}
 	switch {
 	case f.Escalated && sc.National:
 		rf.Escalated = true

@@ -187,6 +187,7 @@ type RequestFilter struct {
 	RoleIDs                []int64
 	ApproverInstitutionIDs []int64
 	Escalated              bool // only requests escalated to province administrators
+	Decided                bool // only requests no longer pending
 	NewestFirst            bool
 	Status                 domain.RequestStatus
 	CreatedBefore          time.Time

@@ -82,6 +82,7 @@ func (s *Server) approvalsRender(w http.ResponseWriter, r *http.Request, status 
 	p.Filter.RoleID, _ = strconv.ParseInt(q.Get("role"), 10, 64)
 	f.RoleID, f.Applicant = p.Filter.RoleID, p.Filter.Applicant
 	if p.Tab == "history" {
+		f.History = true
 		f.Status = domain.RequestStatus(p.Filter.Status)
 		if f.Status == domain.RequestPending {
 			f.Status = ""
@@ -96,16 +97,6 @@ func (s *Server) approvalsRender(w http.ResponseWriter, r *http.Request, status 
 	if p.Items, p.Total, err = access.Inbox(ctx, s.store, sc, f, now); err != nil {
 		s.serverError(w, r, err)
 		return
-	}
-	if p.Tab == "history" {
-		// History holds decided requests only.
-		kept := p.Items[:0]
-		for _, it := range p.Items {
-			if it.Request.Status != domain.RequestPending {
-				kept = append(kept, it)
-			}
-		}
-		p.Items = kept
 	}
 	p.Pages = max(1, (p.Total+approvalsPageSize-1)/approvalsPageSize)
 	for _, id := range sc.Direct {

@@ -643,6 +643,9 @@ func (q *queries) ListRequests(ctx context.Context, f store.RequestFilter) ([]do
 	if f.Escalated {
 		w.add("escalated_at IS NOT NULL")
 	}
+	if f.Decided {
+		w.add("status <> 'pending'")
+	}
 	if f.Status != "" {
 		w.add("status = ?", string(f.Status))
 	}

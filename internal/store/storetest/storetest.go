@@ -591,6 +591,7 @@ func testRequestList(t *testing.T, s store.Store) {
 		{"institution set", store.RequestFilter{ApproverInstitutionIDs: []int64{other.ID, b.centre.ID}, Status: domain.RequestPending}, []int64{r1.ID, r3.ID, r4.ID}, 3},
 		{"newest first", store.RequestFilter{UserID: b.alice.ID, NewestFirst: true}, []int64{r3.ID, r1.ID}, 2},
 		{"escalated", store.RequestFilter{Escalated: true}, []int64{r4.ID}, 1},
+		{"decided", store.RequestFilter{Decided: true}, []int64{r2.ID}, 1},
 	}
 	for _, tc := range cases {
 		got, total, err := s.ListRequests(ctx(t), tc.f)
