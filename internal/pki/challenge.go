@@ -21,12 +21,15 @@ const (
 	PurposeLogin      = "login"
 	PurposeCertChange = "cert-change"
 	PurposeConfirm    = "confirm"
+	// PurposeCertReregister: an anonymous user whose certificate expired
+	// signs with the new one to ask their health centre to register it.
+	PurposeCertReregister = "cert-reregister"
 )
 
 // ValidPurpose reports whether p is one of the challenge purposes.
 func ValidPurpose(p string) bool {
 	switch p {
-	case PurposeSignup, PurposeLogin, PurposeCertChange, PurposeConfirm:
+	case PurposeSignup, PurposeLogin, PurposeCertChange, PurposeConfirm, PurposeCertReregister:
 		return true
 	}
 	return false
