@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/gwanmun/gwanmun/internal/access"
+	"github.com/gwanmun/gwanmun/internal/notify"
 	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/store"
 	"github.com/gwanmun/gwanmun/internal/web"
@@ -150,6 +152,19 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 	cfg.BaseURL = base
 	cfg.SessionIdle, cfg.SessionMax = f.sessionIdle, f.sessionMax
 	cfg.HelpPhone, cfg.HelpEmail = f.helpPhone, f.helpEmail
+	dispatcher, err := mailDispatcher(st, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if dispatcher != nil {
+		cfg.Mail = &access.Notices{Site: notify.Site{Name: cfg.SiteName, BaseURL: base}}
+		go func() {
+			if err := dispatcher.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("mail dispatcher stopped", "err", err)
+			}
+		}()
+	}
 	srv, err := web.New(cfg, web.Deps{Store: st, Verifier: v, Logger: log, Registry: reg})
 	if err != nil {
 		ln.Close()
@@ -204,4 +219,27 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("debug server", "err", err)
 	}
+}
+
+// mailDispatcher returns the outbox dispatcher when a mail server is
+// configured (GWANMUN_SMTP_HOST and friends, docs/notifications.md), or nil:
+// then no notification is written at all.
+func mailDispatcher(st store.Store, log *slog.Logger) (*notify.Dispatcher, error) {
+	cfg, ok, err := notify.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("mail configuration: %w", err)
+	}
+	if !ok {
+		log.Info("e-mail notifications off: GWANMUN_SMTP_HOST is not set")
+		return nil, nil
+	}
+	outbox, ok := st.(notify.Outbox)
+	if !ok {
+		return nil, errors.New("this store keeps no outbox")
+	}
+	m, err := notify.NewSMTP(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return notify.NewDispatcher(outbox, m, log), nil
 }
