@@ -95,8 +95,12 @@ type view struct {
 	SessionRemaining int
 	// Approver is set when the user decides requests (승인 관리 in the nav).
 	Approver bool
-	Config   *Config
-	Page     any
+	// Admin is set for administrators (관리자 in the nav); AdminLinks are
+	// the console's sections.
+	Admin      bool
+	AdminLinks []adminLink
+	Config     *Config
+	Page       any
 }
 
 // render executes page into a buffer and writes it with status; a failure
@@ -117,6 +121,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.SessionRemaining = int(s.sessionEnd(st.session).Sub(s.now()).Seconds())
 		if sc, err := access.ScopeOf(r.Context(), s.store, *st.user, s.now()); err == nil {
 			v.Approver = sc.Any()
+		}
+		if sc, err := access.AdminScopeOf(r.Context(), s.store, *st.user, s.now()); err == nil && sc.Any() {
+			v.Admin, v.AdminLinks = true, adminLinks
 		}
 	}
 	t := s.tmpl.sets[st.lang][page]

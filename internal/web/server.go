@@ -211,6 +211,9 @@ func (s *Server) routes() {
 	m.Handle("GET /approvals/certs", s.requireLogin(http.HandlerFunc(s.approvalsCertsShow)))
 	m.Handle("POST /approvals/certs/{id}/decide", s.requireLogin(http.HandlerFunc(s.approvalsCertsDecide)))
 
+	m.Handle("GET /admin", s.requireAdmin(http.HandlerFunc(s.adminShow)))
+	s.adminRoutes(m)
+
 	if s.cfg.DemoInfo != nil {
 		m.HandleFunc("GET /demo", s.demoShow)
 		m.HandleFunc("GET /demo/certs.zip", s.demoZip)

@@ -1,0 +1,9 @@
+package web
+
+import "net/http"
+
+// adminRoutes registers the admin console's sections. Each section's file
+// defines a method that registers its own routes; list it here, one line
+// each, all behind s.requireAdmin.
+func (s *Server) adminRoutes(m *http.ServeMux) {
+}
