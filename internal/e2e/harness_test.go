@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -92,10 +91,7 @@ func (s *demoServer) NPKIFiles(t testing.TB, id string) (certPath, keyPath strin
 // with -race when the tests are.
 func startDemo(t *testing.T) *demoServer {
 	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = testenv.Command(t, "go")
-	}
+	goBin := testenv.Command(t, "go")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "gwanmun")
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
