@@ -1,7 +1,10 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -243,7 +246,11 @@ func TestCertReregister(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(certs) != 2 || certs[0].Current() || !certs[1].Current() || string(certs[1].KeyHash) != string(auth.KeyHash(newIss.Cert)) {
-		t.Fatalf("certificates after approval: %+v", certs)
+		var got []string
+		for _, c := range certs {
+			got = append(got, fmt.Sprintf("#%d serial %s current %v", c.ID, c.Serial, c.Current()))
+		}
+		t.Fatalf("certificates after approval: %v; want the old one replaced and the new one (serial %s) current", got, req.Serial)
 	}
 	if n := e.auditCount("cert.reregister.approve"); n != 1 {
 		t.Errorf("cert.reregister.approve events %d, want 1", n)
@@ -336,4 +343,43 @@ func TestCertReregisterRateLimited(t *testing.T) {
 	if res.StatusCode == http.StatusTooManyRequests {
 		t.Fatal("another address was limited too")
 	}
+}
+
+// FuzzCertReregister posts arbitrary bodies, as a form or as JSON, to the
+// anonymous re-registration endpoint: it must never panic, answer 5xx or
+// store a request.
+func FuzzCertReregister(f *testing.F) {
+	e := newSeededEnv(f, nil)
+	c := e.client()
+	iss := issue(f, "김재등", 1, nil)
+	sr := c.signed(pki.PurposeCertReregister, iss)
+	signed, _ := json.Marshal(map[string]string{"login_id": "admin", "nonce": sr.Nonce, "certificate": sr.Certificate, "signature": sr.Signature})
+	f.Add(true, string(signed))
+	f.Add(false, form(sr).Encode()+"&login_id=admin")
+	f.Add(false, "login_id=%ff%00&nonce=&certificate=AAAA&signature=")
+	f.Add(true, `{"login_id":"admin","cms":"MIIB"}`)
+	f.Add(true, `{"login_id":1}`)
+	f.Add(false, "login_id="+strings.Repeat("가", 100)+"&cms=****")
+	f.Fuzz(func(t *testing.T, asJSON bool, body string) {
+		ct := "application/x-www-form-urlencoded"
+		if asJSON {
+			ct = "application/json"
+		}
+		n := addrSeq.Add(1)
+		r := httptest.NewRequest("POST", "/account/cert/reregister", strings.NewReader(body))
+		r.RemoteAddr = fmt.Sprintf("10.%d.%d.%d:40000", n>>16&255, n>>8&255, n&255)
+		r.Header.Set("Content-Type", ct)
+		r.Header.Set(csrfHeader, c.token)
+		for _, ck := range c.cookies {
+			r.AddCookie(ck)
+		}
+		w := httptest.NewRecorder()
+		e.s.Handler().ServeHTTP(w, r)
+		if w.Code >= 500 {
+			t.Fatalf("status %d for %q", w.Code, body)
+		}
+		if list, _, err := e.s.store.ListCertRequests(e.ctx, domain.CertRequestFilter{}); err != nil || len(list) != 0 {
+			t.Fatalf("a request was stored (%v): %+v", err, list)
+		}
+	})
 }
