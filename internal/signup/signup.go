@@ -254,7 +254,13 @@ func (s *Service) SaveInfo(ctx context.Context, token string, in Info) (Draft, e
 	}
 	fe := FieldErrors{}
 	var msg string
-	if in.Name, msg = Name(in.Name, d.Data.CertCN); msg != "" {
+	// A personal certificate names its holder; an institution
+	// certificate names the institution, which the person's name cannot match.
+	certName := d.Data.CertCN
+	if d.Data.CertClass != domain.CertPersonal {
+		certName = ""
+	}
+	if in.Name, msg = Name(in.Name, certName); msg != "" {
 		fe["name"] = msg
 	}
 	if in.LoginID, msg = LoginID(in.LoginID); msg != "" {

@@ -224,7 +224,7 @@ func (s *Server) signupInfoShow(w http.ResponseWriter, r *http.Request) {
 	if d.Data.Info != nil {
 		p.Info = *d.Data.Info
 	}
-	if p.Info.Name == "" {
+	if p.Info.Name == "" && d.Data.CertClass == domain.CertPersonal {
 		p.Info.Name = signup.CertName(d.Data.CertCN)
 	}
 	if err := s.signupInfoFill(r, p); err != nil {
