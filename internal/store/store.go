@@ -157,6 +157,48 @@ type Queries interface {
 	GetCertRequest(ctx context.Context, id int64) (domain.CertRequest, error)
 	ListCertRequests(ctx context.Context, f domain.CertRequestFilter) ([]domain.CertRequest, int, error)
 	DecideCertRequest(ctx context.Context, id int64, status domain.CertRequestStatus, deciderID int64, reason string, t time.Time) (domain.CertRequest, error)
+
+	// Admin console (issue 7: users, institutions, personal-data access
+	// log, audit viewer). LogPersonalDataAccess appends an entry (sets ID;
+	// Purpose required). SearchUsers is ListUsers with institution-subtree
+	// scope and sort orders. InstitutionStats counts children and users of
+	// each of ids (absent ids count zero). ListAuditDesc is ListAudit
+	// newest first.
+	LogPersonalDataAccess(ctx context.Context, a *domain.PersonalDataAccess) error
+	ListPersonalDataAccess(ctx context.Context, f domain.PersonalDataAccessFilter) ([]domain.PersonalDataAccess, int, error)
+	SearchUsers(ctx context.Context, f domain.UserSearch) ([]domain.User, int, error)
+	InstitutionStats(ctx context.Context, ids []int64) (map[int64]domain.InstitutionStats, error)
+	ListAuditDesc(ctx context.Context, f AuditFilter) ([]domain.AuditEvent, error)
+
+	// Boards (게시판): posts of a system's boards or, with SystemID zero,
+	// of the portal's notices board, and their attachments (stored in the
+	// database). Only live posts are read; DeletePost marks a post deleted
+	// and removes its attachments. ListPosts gives pinned posts first, then
+	// newest first. AddAttachment sets ID, Size and SHA256 from Data and
+	// returns ErrNotFound for a missing or deleted post; ListAttachments
+	// leaves Data empty, GetAttachment fills it.
+	CreatePost(ctx context.Context, p *domain.Post) error // sets ID
+	UpdatePost(ctx context.Context, p *domain.Post) error
+	DeletePost(ctx context.Context, id int64, t time.Time) error
+	GetPost(ctx context.Context, id int64) (domain.Post, error)
+	ListPosts(ctx context.Context, f domain.PostFilter) ([]domain.Post, int, error)
+	AddAttachment(ctx context.Context, a *domain.Attachment) error
+	ListAttachments(ctx context.Context, postID int64) ([]domain.Attachment, error)
+	GetAttachment(ctx context.Context, id int64) (domain.Attachment, error)
+	DeleteAttachment(ctx context.Context, id int64) error
+
+	// API tokens of integrating systems (JSON API, docs/api.md). The store
+	// keeps the SHA-256 of the secret only; CreateAPIToken returns
+	// ErrAlreadyExists for a hash already stored. RevokeAPIToken returns
+	// ErrConflict for a token already revoked; TouchAPIToken records a use
+	// (never moving the last-use time back). ListAPITokens lists newest
+	// first with the total.
+	CreateAPIToken(ctx context.Context, t *domain.APIToken) error // sets ID
+	GetAPIToken(ctx context.Context, id int64) (domain.APIToken, error)
+	GetAPITokenByHash(ctx context.Context, hash []byte) (domain.APIToken, error)
+	ListAPITokens(ctx context.Context, p Page) ([]domain.APIToken, int, error)
+	RevokeAPIToken(ctx context.Context, id, by int64, t time.Time) error
+	TouchAPIToken(ctx context.Context, id int64, t time.Time) error
 }
 
 // InstitutionFilter selects institutions.

@@ -20,12 +20,10 @@ CREATE INDEX personal_data_access_subject_idx ON personal_data_access (subject_i
 CREATE INDEX personal_data_access_inst_idx ON personal_data_access (subject_institution_id, at);
 
 -- The admin console sorts users by these too, also at a million users.
-CREATE INDEX users_login_idx ON users (login_id, id);
 CREATE INDEX users_created_idx ON users (created_at, id);
 CREATE INDEX users_last_login_idx ON users (last_login_at, id);
 
 -- +goose Down
 DROP INDEX users_last_login_idx;
 DROP INDEX users_created_idx;
-DROP INDEX users_login_idx;
 DROP TABLE personal_data_access;

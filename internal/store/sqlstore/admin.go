@@ -1,0 +1,222 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/store"
+)
+
+// The admin console's queries: the personal-data access log, user search
+// within an institution subtree, institution counts, the audit log newest
+// first.
+
+// subtreeCond is a condition keeping rows whose col is the institution ?
+// or one below it. The recursive CTE walks the jurisdiction tree down from
+// the root; UNION (not UNION ALL) stops at a cycle.
+func subtreeCond(col string) string {
+	return col + ` IN (WITH RECURSIVE sub(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT i.id FROM institutions i JOIN sub ON i.parent_id = sub.id) SELECT id FROM sub)`
+}
+
+const pdaCols = "id, at, actor_id, subject_id, subject_institution_id, purpose, client_addr"
+
+func scanPDA(sc scanner) (domain.PersonalDataAccess, error) {
+	var a domain.PersonalDataAccess
+	err := sc.Scan(&a.ID, timeCol{&a.At}, &a.ActorID, &a.SubjectID, idCol{&a.SubjectInstitutionID}, &a.Purpose, &a.ClientAddr)
+	return a, err
+}
+
+// MaxPurpose is the longest stated reason of a personal-data access, in
+// bytes.
+const MaxPurpose = 1000
+
+// LogPersonalDataAccess appends an entry to the personal-data access log.
+// At defaults to now; Purpose must not be blank.
+func (q *queries) LogPersonalDataAccess(ctx context.Context, a *domain.PersonalDataAccess) error {
+	a.Purpose = strings.TrimSpace(a.Purpose)
+	if a.Purpose == "" || len(a.Purpose) > MaxPurpose {
+		return domain.Errorf(domain.EINVALID, "personal-data access needs a purpose of at most %d bytes", MaxPurpose)
+	}
+	a.At = nowOr(a.At)
+	err := q.row(ctx, `INSERT INTO personal_data_access (at, actor_id, subject_id, subject_institution_id, purpose, client_addr)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		tv(a.At), a.ActorID, a.SubjectID, idv(a.SubjectInstitutionID), a.Purpose, a.ClientAddr).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("log personal-data access to user %d: %w", a.SubjectID, mapErr(err))
+	}
+	return nil
+}
+
+// ListPersonalDataAccess returns matching entries, newest first, and how
+// many match in all.
+func (q *queries) ListPersonalDataAccess(ctx context.Context, f domain.PersonalDataAccessFilter) ([]domain.PersonalDataAccess, int, error) {
+	var w where
+	if f.ActorID != 0 {
+		w.add("actor_id = ?", f.ActorID)
+	}
+	if f.SubjectID != 0 {
+		w.add("subject_id = ?", f.SubjectID)
+	}
+	if f.UnderInstitutionID != 0 {
+		w.add(subtreeCond("subject_institution_id"), f.UnderInstitutionID)
+	}
+	if !f.From.IsZero() {
+		w.add("at >= ?", f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		w.add("at < ?", f.To.UnixMicro())
+	}
+	total, err := q.count(ctx, "SELECT COUNT(*) FROM personal_data_access"+w.sql(), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list personal-data access: %w", err)
+	}
+	off, lim := store.Page{Offset: f.Offset, Limit: f.Limit}.Window()
+	out, err := list(ctx, q, scanPDA, "SELECT "+pdaCols+" FROM personal_data_access"+w.sql()+" ORDER BY at DESC, id DESC"+w.page(off, lim), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list personal-data access: %w", err)
+	}
+	return out, total, nil
+}
+
+// userSorts maps UserSearch.Sort to ORDER BY columns; every order ends in
+// id, so that pages never overlap.
+var userSorts = map[string][]string{
+	"name":          {"name", "login_id", "id"},
+	"login_id":      {"login_id", "id"},
+	"created_at":    {"created_at", "id"},
+	"last_login_at": {"last_login_at", "id"},
+	"status":        {"status", "name", "id"},
+}
+
+// SearchUsers returns the matching users in the chosen order and how many
+// match in all. An unknown sort key is an EINVALID error.
+func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) ([]domain.User, int, error) {
+	if f.Sort == "" {
+		f.Sort = "name"
+	}
+	cols, ok := userSorts[f.Sort]
+	if !ok || !slices.Contains(domain.UserSortKeys, f.Sort) {
+		return nil, 0, domain.Errorf(domain.EINVALID, "unknown sort order %q", f.Sort)
+	}
+	var w where
+	if f.Query != "" {
+		p := likeArg(f.Query)
+		w.add(`(lower(name) LIKE ? ESCAPE '\' OR lower(login_id) LIKE ? ESCAPE '\')`, p, p)
+	}
+	if f.InstitutionQuery != "" {
+		p := likeArg(f.InstitutionQuery)
+		w.add(`institution_id IN (SELECT id FROM institutions WHERE lower(name) LIKE ? ESCAPE '\' OR lower(code) LIKE ? ESCAPE '\')`, p, p)
+	}
+	if f.InstitutionID != 0 {
+		w.add("institution_id = ?", f.InstitutionID)
+	}
+	if f.UnderInstitutionID != 0 {
+		w.add(subtreeCond("institution_id"), f.UnderInstitutionID)
+	}
+	if f.Status != "" {
+		w.add("status = ?", string(f.Status))
+	}
+	if f.CertSerial != "" {
+		w.add("EXISTS (SELECT 1 FROM certificates c WHERE c.user_id = users.id AND c.serial = ?)", strings.ToLower(strings.TrimSpace(f.CertSerial)))
+	}
+	total, err := q.count(ctx, "SELECT COUNT(*) FROM users"+w.sql(), w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search users: %w", err)
+	}
+	dir := ""
+	if f.Desc {
+		dir = " DESC"
+	}
+	order := make([]string, len(cols))
+	for i, c := range cols {
+		order[i] = c + dir
+		if c == "last_login_at" { // never-logged-in users last either way
+			order[i] = "(last_login_at IS NULL), " + c + dir
+		}
+	}
+	off, lim := store.Page{Offset: f.Offset, Limit: f.Limit}.Window()
+	query := "SELECT " + userCols + " FROM users" + w.sql() + " ORDER BY " + strings.Join(order, ", ") + w.page(off, lim)
+	out, err := list(ctx, q, scanUser, query, w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search users: %w", err)
+	}
+	return out, total, nil
+}
+
+// InstitutionStats counts the direct children and the users of each of
+// ids, in two grouped queries.
+func (q *queries) InstitutionStats(ctx context.Context, ids []int64) (map[int64]domain.InstitutionStats, error) {
+	out := make(map[int64]domain.InstitutionStats, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	for _, part := range []struct {
+		col, table string
+		set        func(s *domain.InstitutionStats, n int)
+	}{
+		{"parent_id", "institutions", func(s *domain.InstitutionStats, n int) { s.Children = n }},
+		{"institution_id", "users", func(s *domain.InstitutionStats, n int) { s.Users = n }},
+	} {
+		for chunk := range slices.Chunk(ids, 500) {
+			var w where
+			w.in(part.col, chunk)
+			rows, err := q.db.QueryContext(ctx, "SELECT "+part.col+", COUNT(*) FROM "+part.table+w.sql()+" GROUP BY "+part.col, w.args...)
+			if err != nil {
+				return nil, fmt.Errorf("institution stats: %w", err)
+			}
+			for rows.Next() {
+				var id int64
+				var n int
+				if err := rows.Scan(&id, &n); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("institution stats: %w", err)
+				}
+				s := out[id]
+				part.set(&s, n)
+				out[id] = s
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return nil, fmt.Errorf("institution stats: %w", err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// ListAuditDesc is ListAudit newest first: the same filter, sequence
+// numbers descending (AfterSeq still selects events after it).
+func (q *queries) ListAuditDesc(ctx context.Context, f store.AuditFilter) ([]domain.AuditEvent, error) {
+	var w where
+	if f.ActorID != 0 {
+		w.add("actor_id = ?", f.ActorID)
+	}
+	if f.Action != "" {
+		w.add("action = ?", f.Action)
+	}
+	if f.TargetType != "" {
+		w.add("target_type = ?", f.TargetType)
+	}
+	if f.TargetID != "" {
+		w.add("target_id = ?", f.TargetID)
+	}
+	if !f.From.IsZero() {
+		w.add("at >= ?", f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		w.add("at < ?", f.To.UnixMicro())
+	}
+	if f.AfterSeq != 0 {
+		w.add("seq > ?", f.AfterSeq)
+	}
+	off, lim := f.Page.Window()
+	out, err := list(ctx, q, scanAudit, "SELECT "+auditCols+" FROM audit_events"+w.sql()+" ORDER BY seq DESC"+w.page(off, lim), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	return out, nil
+}
