@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ForeignKeys", testForeignKeys},
 		{"Outbox", testOutbox},
 		{"CertRequests", testCertRequests},
+		{"Boards", testBoards},
 		{"APITokens", testAPITokens},
 	}
 	for _, tc := range tests {
