@@ -169,8 +169,18 @@ func (s *Server) reregisterCheck(ctx context.Context, r *http.Request, loginID s
 	case err != nil:
 		return u, none, nil, err
 	}
-	// Unknown IDs, withdrawn accounts and other names look alike.
-	if u.Status == domain.UserWithdrawn || u.Name == "" || signup.CertName(v.Cert.Subject.CommonName) != u.Name {
+	// Unknown IDs, withdrawn accounts and other names look alike. A
+	// personal certificate names its holder; an institution certificate
+	// names the institution, which must then be the user's.
+	want := u.Name
+	if v.Class == domain.CertInstitution {
+		inst, err := s.store.GetInstitution(ctx, u.InstitutionID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return u, none, nil, err
+		}
+		want = inst.Name
+	}
+	if u.Status == domain.UserWithdrawn || want == "" || signup.CertName(v.Cert.Subject.CommonName) != want {
 		return u, none, refusal(r, domain.EINVALID, "reregister.mismatch"), nil
 	}
 	if u.Status != domain.UserActive && u.Status != domain.UserPending {

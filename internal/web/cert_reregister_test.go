@@ -17,14 +17,15 @@ import (
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
-// rrExpiredUser stores an active account at instID named after iss, with
-// iss (typically expired) as its only, current certificate and the demo's
-// 코로나19 예방접종대응팀 User role, which needs a personal certificate.
-// The certificate is registered directly: the verifier would refuse it.
-func (e *seededEnv) rrExpiredUser(loginID string, instID int64, iss *pki.Issued) domain.User {
+// rrExpiredUser stores an active account at instID named name, with iss
+// (typically expired) as its only, current certificate and, when
+// personalRole, the demo's 코로나19 예방접종대응팀 User role, which needs a
+// personal certificate. The certificate is registered directly: the
+// verifier would refuse it.
+func (e *seededEnv) rrExpiredUser(loginID, name string, instID int64, iss *pki.Issued, personalRole bool) domain.User {
 	e.t.Helper()
 	now := e.clock.Now()
-	u := domain.User{LoginID: loginID, Name: signup.CertName(iss.Cert.Subject.CommonName), InstitutionID: instID,
+	u := domain.User{LoginID: loginID, Name: name, InstitutionID: instID,
 		Status: domain.UserActive, Mobile: "01098765432", OfficePhone: "0212345678", Pseudonym: "p-" + loginID,
 		CreatedAt: now, UpdatedAt: now}
 	if err := e.s.store.CreateUser(e.ctx, &u); err != nil {
@@ -37,9 +38,11 @@ func (e *seededEnv) rrExpiredUser(loginID string, instID int64, iss *pki.Issued)
 	if err := e.s.store.AddCertificate(e.ctx, &rec); err != nil {
 		e.t.Fatal(err)
 	}
-	g := domain.Grant{UserID: u.ID, RoleID: e.demo.UserRoleID, GrantedAt: now}
-	if err := e.s.store.CreateGrant(e.ctx, &g); err != nil {
-		e.t.Fatal(err)
+	if personalRole {
+		g := domain.Grant{UserID: u.ID, RoleID: e.demo.UserRoleID, GrantedAt: now}
+		if err := e.s.store.CreateGrant(e.ctx, &g); err != nil {
+			e.t.Fatal(err)
+		}
 	}
 	return u
 }
@@ -86,7 +89,7 @@ func TestCertReregister(t *testing.T) {
 	clinic, centre := e.inst(clinicCode), e.inst(centreCode)
 	oldIss := issue(t, "김재등", 0, expired)
 	newIss := issue(t, "김재등", 1, nil)
-	u := e.rrExpiredUser("rereg01", clinic.ID, oldIss)
+	u := e.rrExpiredUser("rereg01", "김재등", clinic.ID, oldIss, true)
 	// Someone of the same name holds another certificate.
 	takenIss := issue(t, "김재등", 2, nil)
 	namesake := e.registerUser("namesake02", domain.UserActive, clinic.ID, takenIss)
@@ -121,7 +124,7 @@ func TestCertReregister(t *testing.T) {
 		{"unknown ID", "nobody99", newIss, http.StatusBadRequest, mismatch},
 		{"certificate in another name", "rereg01", issue(t, "이몽룡", 3, nil), http.StatusBadRequest, mismatch},
 		{"institution certificate for a personal-data role", "rereg01",
-			issue(t, "김재등", 3, func(o *pki.IssueOptions) { o.Class = domain.CertInstitution }), http.StatusBadRequest,
+			issue(t, clinic.Name, 3, func(o *pki.IssueOptions) { o.Class = domain.CertInstitution }), http.StatusBadRequest,
 			translate("ko", "reregister.personal_only")},
 		{"certificate of another account", "rereg01", takenIss, http.StatusConflict, translate("ko", "reregister.taken")},
 		{"the expired certificate itself", "rereg01", oldIss, http.StatusUnauthorized, pki.MessageFor(pki.CodeCertExpired, "ko")},
@@ -283,7 +286,7 @@ func TestCertReregisterRejected(t *testing.T) {
 	clinic, centre := e.inst(clinicCode), e.inst(centreCode)
 	oldIss := issue(t, "박갱신", 0, expired)
 	newIss := issue(t, "박갱신", 1, nil)
-	u := e.rrExpiredUser("rereg03", clinic.ID, oldIss)
+	u := e.rrExpiredUser("rereg03", "박갱신", clinic.ID, oldIss, true)
 
 	c := e.client()
 	sr := c.signed(pki.PurposeCertReregister, newIss)
@@ -382,4 +385,26 @@ func FuzzCertReregister(f *testing.F) {
 			t.Fatalf("a request was stored (%v): %+v", err, list)
 		}
 	})
+}
+
+// TestCertReregisterInstitutionCertificate: an institution certificate
+// names the institution, so it must be the user's institution; and it is
+// accepted only from users without personal-data roles.
+func TestCertReregisterInstitutionCertificate(t *testing.T) {
+	e := newSeededEnv(t, nil)
+	clinic, otherClinic := e.inst(clinicCode), e.inst("91114001")
+	inst := func(o *pki.IssueOptions) { o.Class = domain.CertInstitution }
+	oldIss := issue(t, clinic.Name, 0, func(o *pki.IssueOptions) { inst(o); expired(o) })
+	u := e.rrExpiredUser("rereg04", "최기관", clinic.ID, oldIss, false)
+
+	res, body := e.client().rrRequest("rereg04", issue(t, otherClinic.Name, 1, inst))
+	wantStatus(t, "another institution's certificate", res, body, http.StatusBadRequest)
+	if !strings.Contains(body, esc(translate("ko", "reregister.mismatch"))) {
+		t.Error("another institution's certificate is not refused as a mismatch")
+	}
+	res, body = e.client().rrRequest("rereg04", issue(t, clinic.Name, 1, inst))
+	wantStatus(t, "the institution's certificate", res, body, http.StatusOK)
+	if p := e.rrPending(u.ID); len(p) != 1 || p[0].Class != domain.CertInstitution {
+		t.Fatalf("pending %+v", p)
+	}
 }
