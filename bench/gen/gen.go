@@ -32,7 +32,7 @@ type config struct {
 // counts is what a run wrote.
 type counts struct {
 	Institutions, Users, Certificates, Requests, Grants, Audit int
-	ByStatus                                                 map[domain.RequestStatus]int
+	ByStatus                                                   map[domain.RequestStatus]int
 }
 
 var (
