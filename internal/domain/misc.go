@@ -38,6 +38,9 @@ type Session struct {
 	ExpiresAt  time.Time // absolute timeout
 	ClientAddr string
 	UserAgent  string
+	// ConfirmedAt is when the user last signed a fresh "confirm"
+	// challenge in this session, before a sensitive action.
+	ConfirmedAt time.Time
 }
 
 // Challenge is a single-use login nonce bound to a purpose and the site

@@ -111,6 +111,8 @@ type Queries interface {
 	CreateSession(ctx context.Context, s *domain.Session) error
 	GetSession(ctx context.Context, id string) (domain.Session, error)
 	TouchSession(ctx context.Context, id string, t time.Time) error
+	// ConfirmSession records that the session's user re-signed at t.
+	ConfirmSession(ctx context.Context, id string, t time.Time) error
 	DeleteSession(ctx context.Context, id string) error
 	DeleteUserSessions(ctx context.Context, userID int64) (int, error)
 	DeleteExpiredSessions(ctx context.Context, idleBefore, now time.Time) (int, error)
@@ -199,6 +201,28 @@ type Queries interface {
 	ListAPITokens(ctx context.Context, p Page) ([]domain.APIToken, int, error)
 	RevokeAPIToken(ctx context.Context, id, by int64, t time.Time) error
 	TouchAPIToken(ctx context.Context, id int64, t time.Time) error
+
+	// Privacy: withdrawal, personal-data export, inactive accounts
+	// (package privacy, docs/privacy.md). EraseUserData deletes or blanks,
+	// in one transaction, the personal data held about a user outside the
+	// users row: sessions and certificate rows are deleted, the subject and
+	// DER of certificate re-registration requests and the justifications of
+	// role requests blanked, outbox messages to email deleted.
+	// ListUsersToWarn and ListUsersToLock select pending or active users
+	// whose last activity (last login, else signup) is before idleSince:
+	// those not yet warned in that idle period, and those warned before
+	// warnedBefore. MarkInactiveWarned records a warning at t unless one at
+	// or after since exists (true when it recorded one); LockInactiveUser
+	// locks a still idle user and forgets the warning (true when it
+	// locked). ReleaseWithdrawnLoginIDs frees the login IDs of users who
+	// withdrew before before (they become "~" + ID) and returns their IDs.
+	EraseUserData(ctx context.Context, userID int64, email string) error
+	ListUserSessions(ctx context.Context, userID int64) ([]domain.Session, error)
+	ListUsersToWarn(ctx context.Context, idleSince time.Time, limit int) ([]domain.User, error)
+	ListUsersToLock(ctx context.Context, idleSince, warnedBefore time.Time, limit int) ([]domain.User, error)
+	MarkInactiveWarned(ctx context.Context, userID int64, since, t time.Time) (bool, error)
+	LockInactiveUser(ctx context.Context, userID int64, idleSince, t time.Time) (bool, error)
+	ReleaseWithdrawnLoginIDs(ctx context.Context, before, t time.Time, limit int) ([]int64, error)
 }
 
 // InstitutionFilter selects institutions.

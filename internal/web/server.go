@@ -196,6 +196,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /signup/complete", s.signupCompleteShow)
 
 	m.Handle("GET /menu", s.requireLogin(http.HandlerFunc(s.menuShow)))
+	m.Handle("POST /auth/confirm", s.requireLogin(s.rateLimit(loginLimit, http.HandlerFunc(s.confirmCreate))))
 	m.Handle("GET /account/roles", s.requireLogin(http.HandlerFunc(s.accountRolesShow)))
 	m.Handle("POST /account/roles/request", s.requireLogin(http.HandlerFunc(s.accountRequestCreate)))
 	m.Handle("POST /account/requests/{id}/cancel", s.requireLogin(http.HandlerFunc(s.accountRequestCancel)))

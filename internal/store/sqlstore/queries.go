@@ -910,12 +910,12 @@ func (q *queries) ListAudit(ctx context.Context, f store.AuditFilter) ([]domain.
 
 // ---- Sessions ----
 
-const sessionCols = "id, user_id, csrf_token, cert_id, created_at, last_seen_at, expires_at, client_addr, user_agent"
+const sessionCols = "id, user_id, csrf_token, cert_id, created_at, last_seen_at, expires_at, client_addr, user_agent, confirmed_at"
 
 func scanSession(sc scanner) (domain.Session, error) {
 	var s domain.Session
 	err := sc.Scan(&s.ID, &s.UserID, &s.CSRFToken, idCol{&s.CertID}, timeCol{&s.CreatedAt}, timeCol{&s.LastSeenAt},
-		timeCol{&s.ExpiresAt}, &s.ClientAddr, &s.UserAgent)
+		timeCol{&s.ExpiresAt}, &s.ClientAddr, &s.UserAgent, timeCol{&s.ConfirmedAt})
 	return s, err
 }
 
@@ -928,8 +928,9 @@ func (q *queries) CreateSession(ctx context.Context, s *domain.Session) error {
 	if s.ID == "" || s.ExpiresAt.IsZero() {
 		return domain.Errorf(domain.EINVALID, "session needs an ID and an expiry")
 	}
-	_, err := q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		s.ID, s.UserID, s.CSRFToken, idv(s.CertID), tv(s.CreatedAt), tv(s.LastSeenAt), tv(s.ExpiresAt), s.ClientAddr, s.UserAgent)
+	s.ConfirmedAt = norm(s.ConfirmedAt)
+	_, err := q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		s.ID, s.UserID, s.CSRFToken, idv(s.CertID), tv(s.CreatedAt), tv(s.LastSeenAt), tv(s.ExpiresAt), s.ClientAddr, s.UserAgent, tv(s.ConfirmedAt))
 	if err != nil {
 		return fmt.Errorf("create session for user %d: %w", s.UserID, err)
 	}
@@ -951,6 +952,17 @@ func (q *queries) TouchSession(ctx context.Context, id string, t time.Time) erro
 	}
 	if n == 0 {
 		return fmt.Errorf("touch session: %w", store.ErrNotFound)
+	}
+	return nil
+}
+
+func (q *queries) ConfirmSession(ctx context.Context, id string, t time.Time) error {
+	n, err := q.exec(ctx, "UPDATE sessions SET confirmed_at = $2 WHERE id = $1", id, tv(nowOr(t)))
+	if err != nil {
+		return fmt.Errorf("confirm session: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("confirm session: %w", store.ErrNotFound)
 	}
 	return nil
 }

@@ -204,6 +204,15 @@ func testSessions(t *testing.T, s store.Store) {
 	wantTime(t, got.LastSeenAt, us(t0.Add(time.Hour)), "LastSeenAt after touch")
 	wantErr(t, s.TouchSession(ctx(t), "nope", t0), store.ErrNotFound, "TouchSession(missing)")
 
+	if !got.ConfirmedAt.IsZero() {
+		t.Errorf("a new session is confirmed at %v", got.ConfirmedAt)
+	}
+	must(t, s.ConfirmSession(ctx(t), sess.ID, t0.Add(2*time.Hour)))
+	got, err = s.GetSession(ctx(t), sess.ID)
+	must(t, err)
+	wantTime(t, got.ConfirmedAt, us(t0.Add(2*time.Hour)), "ConfirmedAt after ConfirmSession")
+	wantErr(t, s.ConfirmSession(ctx(t), "nope", t0), store.ErrNotFound, "ConfirmSession(missing)")
+
 	mk := func(id string, user int64, created, expires time.Time) {
 		t.Helper()
 		s2 := domain.Session{ID: id, UserID: user, CSRFToken: "c", CreatedAt: created, ExpiresAt: expires}
