@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ForeignKeys", testForeignKeys},
 		{"Outbox", testOutbox},
 		{"CertRequests", testCertRequests},
+		{"Privacy", testPrivacy},
 		{"Boards", testBoards},
 		{"APITokens", testAPITokens},
 	}
