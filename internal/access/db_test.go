@@ -7,9 +7,7 @@ package access_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -60,34 +58,8 @@ func forEachDB(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	})
 }
 
-// pgSchemaURL creates a fresh schema on the test server and returns a URL
-// whose connections use it; the schema is dropped at cleanup.
-func pgSchemaURL(t *testing.T) string {
-	t.Helper()
-	base := testenv.PostgresURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := fmt.Sprintf("t_%x", rand.Text()[:12])
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create test schema on %s: %v", base, err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop test schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// pgSchemaURL is a fresh schema on the PostgreSQL test server.
+func pgSchemaURL(t *testing.T) string { return testenv.PostgresSchema(t) }
 
 func newFixture(t *testing.T, st store.Store) *fixture {
 	t.Helper()

@@ -3,11 +3,8 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -35,31 +32,8 @@ func openSQLite(t *testing.T, path string) *sqlstore.Store {
 	return s
 }
 
-// pgURL creates a fresh schema on the test PostgreSQL server
-// (GWANMUN_TEST_PG) and returns a URL using it; without the server the
-// test skips, or fails when CI=true.
-func pgURL(t *testing.T) string {
-	t.Helper()
-	base := testenv.PostgresURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := fmt.Sprintf("t_notify_%x", rand.Text()[:10])
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// pgURL is a fresh schema on the PostgreSQL test server.
+func pgURL(t *testing.T) string { return testenv.PostgresSchema(t) }
 
 // clock is a settable time source.
 type clock struct {

@@ -1,11 +1,7 @@
 package sqlstore_test
 
 import (
-	"crypto/rand"
-	"database/sql"
 	"errors"
-	"fmt"
-	"net/url"
 	"testing"
 
 	"github.com/gwanmun/gwanmun/internal/store"
@@ -14,35 +10,9 @@ import (
 	"github.com/gwanmun/gwanmun/internal/testenv"
 )
 
-// pgSchemaURL creates a fresh schema on the test server (GWANMUN_TEST_PG)
-// and returns a URL whose connections use it; the schema is dropped at
-// cleanup. Without GWANMUN_TEST_PG the test skips, or fails when CI=true.
-func pgSchemaURL(t *testing.T) string {
-	t.Helper()
-	base := testenv.PostgresURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := fmt.Sprintf("t_%x", rand.Text()[:12])
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create test schema on %s: %v", base, err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop test schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// pgSchemaURL is a fresh schema on the PostgreSQL test server
+// (GWANMUN_TEST_PG), dropped at cleanup.
+func pgSchemaURL(t *testing.T) string { return testenv.PostgresSchema(t) }
 
 func openPG(t *testing.T) *sqlstore.Store {
 	t.Helper()
