@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // BoardKind names one of a system's boards (게시판).
 type BoardKind string
@@ -68,4 +71,15 @@ type Attachment struct {
 	SHA256      []byte
 	Data        []byte
 	CreatedAt   time.Time
+}
+
+// SizeLabel returns the size for display, e.g. "532 KB" or "4.2 MB".
+func (a Attachment) SizeLabel() string {
+	switch {
+	case a.Size >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(a.Size)/(1<<20))
+	case a.Size >= 1<<10:
+		return fmt.Sprintf("%d KB", a.Size>>10)
+	}
+	return fmt.Sprintf("%d B", a.Size)
 }

@@ -47,6 +47,9 @@ func (s *Server) csrfCheck(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		default:
+			if !s.limitBody(w, r) { // bounds multipart bodies before they are parsed (board.go)
+				return
+			}
 			got := r.Header.Get(csrfHeader)
 			if got == "" {
 				got = r.PostFormValue(csrfField)

@@ -57,6 +57,8 @@ type Config struct {
 	// Notices, when set (a mail server is configured), e-mails approvers
 	// and applicants through the outbox.
 	Mail *access.Notices
+	// Boards limits board attachments (board.go).
+	Boards BoardConfig
 }
 
 // Notice is one portal notice.
@@ -214,6 +216,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /admin", s.requireAdmin(http.HandlerFunc(s.adminShow)))
 	s.adminRoutes(m)
+	s.boardRoutes(m)
 
 	if s.cfg.DemoInfo != nil {
 		m.HandleFunc("GET /demo", s.demoShow)
