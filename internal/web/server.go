@@ -216,6 +216,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /admin", s.requireAdmin(http.HandlerFunc(s.adminShow)))
 	s.adminRoutes(m)
+	s.apiRoutes(m)
 	s.boardRoutes(m)
 
 	if s.cfg.DemoInfo != nil {
