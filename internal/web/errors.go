@@ -61,8 +61,13 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	s.renderError(w, r, httpStatus(code), code, msg)
 }
 
-// serverError logs err with the request id and answers 500.
+// serverError logs err with the request id and answers 500, or 503 when
+// the database could not be reached (unavailable.go).
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if isUnavailable(err) {
+		s.unavailable(w, r, err)
+		return
+	}
 	s.log.Error("internal error", "id", state(r).id, "method", r.Method, "path", r.URL.Path, "err", err)
 	s.renderError(w, r, http.StatusInternalServerError, domain.EINTERNAL, "")
 }
