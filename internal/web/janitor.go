@@ -35,6 +35,7 @@ func (s *Server) sweep(ctx context.Context) {
 	if _, err := s.store.DeleteExpiredSignupDrafts(ctx, now); err != nil && ctx.Err() == nil {
 		s.log.Warn("janitor: signup drafts", "err", err)
 	}
+	s.privacySweep(ctx)
 	res, err := access.Sweep(ctx, s.store, s.cfg.Sweep, now)
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("janitor: access rules", "err", err)

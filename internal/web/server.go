@@ -21,6 +21,7 @@ import (
 
 	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/auth"
+	"github.com/gwanmun/gwanmun/internal/privacy"
 	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
@@ -57,6 +58,8 @@ type Config struct {
 	// Notices, when set (a mail server is configured), e-mails approvers
 	// and applicants through the outbox.
 	Mail *access.Notices
+	// Privacy sets the withdrawal and inactivity periods (docs/privacy.md).
+	Privacy privacy.Config
 	// Boards limits board attachments (board.go).
 	Boards BoardConfig
 }
@@ -214,6 +217,7 @@ func (s *Server) routes() {
 	m.Handle("GET /approvals/certs", s.requireLogin(http.HandlerFunc(s.approvalsCertsShow)))
 	m.Handle("POST /approvals/certs/{id}/decide", s.requireLogin(http.HandlerFunc(s.approvalsCertsDecide)))
 
+	s.privacyRoutes(m)
 	m.Handle("GET /admin", s.requireAdmin(http.HandlerFunc(s.adminShow)))
 	s.adminRoutes(m)
 	s.apiRoutes(m)
