@@ -75,12 +75,27 @@ func zipHas(b []byte, name string) bool {
 }
 
 // plainText accepts UTF-8 text without NUL bytes that a browser would not
-// sniff as HTML, XML or a script.
+// sniff as HTML, XML or a script, and that holds no HTML tag that could
+// make it active.
 func plainText(b []byte) bool {
 	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		return false
 	}
-	return strings.HasPrefix(http.DetectContentType(b), "text/plain")
+	if !strings.HasPrefix(http.DetectContentType(b), "text/plain") {
+		return false
+	}
+	// Stricter than the sniffer: no markup at the start, and none of the
+	// tags that make a page active anywhere.
+	t := strings.ToLower(strings.TrimLeft(string(b), "\ufeff \t\r\n\f"))
+	if strings.HasPrefix(t, "<") {
+		return false
+	}
+	for _, tag := range []string{"<html", "<script", "<iframe", "<svg", "<object", "<embed", "<body", "<meta"} {
+		if strings.Contains(t, tag) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkAttachment decides whether a file named name with content data may

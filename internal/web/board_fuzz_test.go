@@ -1,0 +1,46 @@
+package web
+
+import (
+	"mime"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzCheckAttachment feeds uploaded names and contents to the attachment
+// check: it never panics, an accepted file has an allow-listed type, its
+// clean name has no path separator or control character, and nothing that
+// sniffs as HTML is accepted as text.
+func FuzzCheckAttachment(f *testing.F) {
+	f.Add("매뉴얼.pdf", pdfData)
+	f.Add(`C:\a\b.png`, pngData)
+	f.Add("x.txt", []byte("<html>"))
+	f.Add("../../etc/passwd", []byte("root"))
+	f.Add("a.docx", []byte("PK\x03\x04"))
+	f.Add("a.hwp", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
+	f.Add("\u202egnp.exe", []byte("MZ"))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		clean, ct, err := checkAttachment(name, data, 1<<20)
+		if err != nil {
+			return
+		}
+		if strings.ContainsAny(clean, "/\\\x00") || !utf8.ValidString(clean) || clean == "" {
+			t.Fatalf("clean name %q", clean)
+		}
+		found := false
+		for _, k := range allowedFiles {
+			found = found || k.ContentType == ct
+		}
+		if !found {
+			t.Fatalf("content type %q not allow-listed", ct)
+		}
+		if strings.HasPrefix(ct, "text/") && strings.Contains(strings.ToLower(string(data)), "<html") {
+			t.Fatalf("HTML accepted as text")
+		}
+		// The disposition header parses back to the clean name.
+		_, params, err := mime.ParseMediaType(contentDisposition(clean))
+		if err != nil || params["filename"] != clean {
+			t.Fatalf("disposition of %q: %v %q", clean, err, params["filename"])
+		}
+	})
+}
