@@ -6,4 +6,5 @@ import "net/http"
 // defines a method that registers its own routes; list it here, one line
 // each, all behind s.requireAdmin.
 func (s *Server) adminRoutes(m *http.ServeMux) {
+	s.apiTokenRoutes(m)
 }
