@@ -41,8 +41,12 @@ func TestE2E(t *testing.T) {
 			t.Logf("server log (last lines):\n%s", tail(srv.Log(), 40))
 		}
 	})
-	t.Run("SignupThenLogin", func(t *testing.T) { signupThenLogin(t, srv, browser) })
+	signedUp := false // whether the personal certificate has an account (approvalStory)
+	t.Run("SignupThenLogin", func(t *testing.T) { signedUp = true; signupThenLogin(t, srv, browser) })
 	t.Run("ExpiredCertificate", func(t *testing.T) { expiredCertificate(t, srv, browser) })
+	t.Run("Approval", func(t *testing.T) { approvalStory(t, srv, browser, signedUp) })
+	t.Run("Rejection", func(t *testing.T) { rejectionStory(t, srv, browser) })
+	t.Run("KeyboardLogin", func(t *testing.T) { keyboardLogin(t, srv, browser) })
 	t.Run("ServerLog", func(t *testing.T) {
 		log := srv.Log()
 		if !strings.Contains(log, "code=cert_expired") {
