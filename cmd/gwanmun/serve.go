@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/notify"
 	"github.com/gwanmun/gwanmun/internal/pki"
+	"github.com/gwanmun/gwanmun/internal/privacy"
 	"github.com/gwanmun/gwanmun/internal/store"
 	"github.com/gwanmun/gwanmun/internal/web"
 )
@@ -38,6 +40,9 @@ type serveFlags struct {
 	sessionIdle, sessionMax       time.Duration
 	helpPhone, helpEmail, logJSON string
 	debugAddr                     string
+
+	// The privacy rules (docs/privacy.md), in days.
+	loginIDHoldDays, inactiveDays, inactiveWarnDays int
 }
 
 type stringList []string
@@ -59,6 +64,24 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// envDays reads a whole number of days from the environment.
+func envDays(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n >= 0 {
+		return n
+	}
+	return def
+}
+
+// privacy returns the privacy rules' configuration from the flags.
+func (f *serveFlags) privacy() privacy.Config {
+	c := privacy.Config{LoginIDHold: time.Duration(f.loginIDHoldDays) * privacy.Day,
+		InactiveAfter: time.Duration(f.inactiveDays) * privacy.Day, InactiveWarn: time.Duration(f.inactiveWarnDays) * privacy.Day}
+	if f.inactiveDays <= 0 {
+		c.InactiveAfter = -1 // off
+	}
+	return c
+}
+
 func (f *serveFlags) register(fs *flag.FlagSet, defaultDB string) {
 	fs.StringVar(&f.addr, "addr", env("GWANMUN_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (env GWANMUN_ADDR; port 0 picks a free one)")
 	fs.StringVar(&f.db, "db", env("GWANMUN_DB", defaultDB), "database: a SQLite file path or sqlite: URL, or a postgres:// URL (env GWANMUN_DB)")
@@ -75,6 +98,9 @@ func (f *serveFlags) register(fs *flag.FlagSet, defaultDB string) {
 	fs.StringVar(&f.helpPhone, "help-phone", env("GWANMUN_HELP_PHONE", ""), "help-desk phone shown on the home page (env GWANMUN_HELP_PHONE)")
 	fs.StringVar(&f.helpEmail, "help-email", env("GWANMUN_HELP_EMAIL", ""), "help-desk e-mail shown on the home page (env GWANMUN_HELP_EMAIL)")
 	fs.StringVar(&f.debugAddr, "debug-addr", env("GWANMUN_DEBUG_ADDR", ""), "serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env GWANMUN_DEBUG_ADDR; keep it private)")
+	fs.IntVar(&f.loginIDHoldDays, "withdrawn-id-hold-days", envDays("GWANMUN_WITHDRAWN_ID_HOLD_DAYS", 365), "a withdrawn user's login ID stays taken this many days (env GWANMUN_WITHDRAWN_ID_HOLD_DAYS)")
+	fs.IntVar(&f.inactiveDays, "inactive-days", envDays("GWANMUN_INACTIVE_DAYS", 365), "lock accounts without a login for this many days; 0 turns it off (env GWANMUN_INACTIVE_DAYS)")
+	fs.IntVar(&f.inactiveWarnDays, "inactive-warn-days", envDays("GWANMUN_INACTIVE_WARN_DAYS", 30), "warn by e-mail this many days before the inactivity lock (env GWANMUN_INACTIVE_WARN_DAYS)")
 	fs.StringVar(&f.logJSON, "log-format", env("GWANMUN_LOG_FORMAT", "text"), "log format: text or json (env GWANMUN_LOG_FORMAT)")
 }
 
@@ -152,6 +178,7 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 	cfg.BaseURL = base
 	cfg.SessionIdle, cfg.SessionMax = f.sessionIdle, f.sessionMax
 	cfg.HelpPhone, cfg.HelpEmail = f.helpPhone, f.helpEmail
+	cfg.Privacy = f.privacy()
 	dispatcher, err := mailDispatcher(st, log)
 	if err != nil {
 		ln.Close()
