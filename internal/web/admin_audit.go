@@ -109,7 +109,6 @@ func (s *Server) adminAuditRender(w http.ResponseWriter, r *http.Request, status
 	s.render(w, r, status, "admin_audit", p)
 }
 
-
 // adminAuditVerify handles POST /admin/audit/verify: walks the whole hash
 // chain and names the first edited, inserted or deleted event; the check
 // itself is audited.
