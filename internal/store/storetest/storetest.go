@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Outbox", testOutbox},
 		{"CertRequests", testCertRequests},
 		{"Privacy", testPrivacy},
+		{"Admin", testAdmin},
 		{"Boards", testBoards},
 		{"APITokens", testAPITokens},
 	}
