@@ -7,4 +7,6 @@ import "net/http"
 // each, all behind s.requireAdmin.
 func (s *Server) adminRoutes(m *http.ServeMux) {
 	s.apiTokenRoutes(m)
+	s.adminUserRoutes(m)
+	s.adminAuditRoutes(m)
 }
