@@ -9,4 +9,5 @@ func (s *Server) adminRoutes(m *http.ServeMux) {
 	s.apiTokenRoutes(m)
 	s.adminUserRoutes(m)
 	s.adminAuditRoutes(m)
+	s.adminSystemRoutes(m)
 }
