@@ -96,23 +96,9 @@ func (s *Server) accountRolesRender(w http.ResponseWriter, r *http.Request, stat
 		if p.View == "rejected" {
 			status = domain.RequestRejected
 		}
-		reqs, _, err := s.store.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: status, NewestFirst: status != domain.RequestPending})
-		if err != nil {
+		if p.Requests, err = s.userRequests(ctx, u.ID, status); err != nil {
 			s.serverError(w, r, err)
 			return
-		}
-		for _, rq := range reqs {
-			role, err := s.store.GetRole(ctx, rq.RoleID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			appr, err := s.store.GetInstitution(ctx, rq.ApproverInstitutionID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			p.Requests = append(p.Requests, pendingRequest{Request: rq, Role: role, Approver: appr, Waiting: now.Sub(rq.CreatedAt)})
 		}
 	case "requestable":
 		pend, _, err := s.store.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending})

@@ -12,7 +12,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -470,29 +469,7 @@ func crlVerifier(t testing.TB) *pki.Verifier {
 // test skips, or fails when CI=true.
 func pgStore(t testing.TB) store.Store {
 	t.Helper()
-	base := testenv.PostgresURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "t_web_" + strings.ToLower(rand.Text()[:12])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create test schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop test schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	st, err := sqlstore.Open(context.Background(), u.String())
+	st, err := sqlstore.Open(context.Background(), testenv.PostgresSchema(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -76,23 +77,32 @@ func (s *Server) menuShow(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Systems[i].Roles = append(p.Systems[i].Roles, role.Name)
 	}
-	reqs, _, err := s.store.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending})
-	if err != nil {
+	if p.Pending, err = s.userRequests(ctx, u.ID, domain.RequestPending); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	s.render(w, r, http.StatusOK, "menu", p)
+}
+
+// userRequests lists a user's requests in one status with their roles and
+// approving institutions: pending ones oldest first, others newest first.
+func (s *Server) userRequests(ctx context.Context, userID int64, status domain.RequestStatus) ([]pendingRequest, error) {
+	reqs, _, err := s.store.ListRequests(ctx, store.RequestFilter{UserID: userID, Status: status, NewestFirst: status != domain.RequestPending})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]pendingRequest, 0, len(reqs))
 	for _, rq := range reqs {
 		role, err := s.store.GetRole(ctx, rq.RoleID)
 		if err != nil {
-			s.serverError(w, r, err)
-			return
+			return nil, err
 		}
 		appr, err := s.store.GetInstitution(ctx, rq.ApproverInstitutionID)
 		if err != nil {
-			s.serverError(w, r, err)
-			return
+			return nil, err
 		}
-		p.Pending = append(p.Pending, pendingRequest{Request: rq, Role: role, Approver: appr, Waiting: now.Sub(rq.CreatedAt)})
+		out = append(out, pendingRequest{Request: rq, Role: role, Approver: appr, Waiting: now.Sub(rq.CreatedAt)})
 	}
-	s.render(w, r, http.StatusOK, "menu", p)
+	return out, nil
 }
