@@ -36,9 +36,11 @@ func (s *Server) adminUserRoutes(m *http.ServeMux) {
 	m.Handle("POST /admin/users/{id}/view", a(s.adminUserView))
 	m.Handle("POST /admin/users/{id}/{action}", a(s.adminUserAction))
 	m.Handle("POST /admin/users/{id}/grants/{grant}/revoke", a(s.adminUserGrantRevoke))
-	m.Handle("GET /admin/approvers", a(s.adminApproversShow))
-	m.Handle("POST /admin/approvers/grant", a(s.adminApproverGrant))
-	m.Handle("POST /admin/approvers/{grant}/revoke", a(s.adminApproverRevoke))
+	// Granting or taking back approver roles asks for a fresh signature.
+	c := func(h http.HandlerFunc) http.Handler { return s.requireAdmin(s.requireConfirm(h)) }
+	m.Handle("GET /admin/approvers", c(s.adminApproversShow))
+	m.Handle("POST /admin/approvers/grant", c(s.adminApproverGrant))
+	m.Handle("POST /admin/approvers/{grant}/revoke", c(s.adminApproverRevoke))
 }
 
 const adminPageSize = 20

@@ -221,7 +221,16 @@ func TestAdminApprovers(t *testing.T) {
 	c := e.signedIn(a11, a11c)
 	role := fmt.Sprint(d.ApproverRoleID)
 
+	// Approver grants need a fresh signature first.
 	res, body := c.getPage("/admin/approvers?role=" + role)
+	if !strings.Contains(body, `data-cert-purpose="confirm"`) {
+		t.Fatalf("approvers page without a fresh signature: status %d, no confirmation asked", res.StatusCode)
+	}
+	res, body = c.postForm("/admin/approvers/grant", url.Values{"role": {role}, "login_id": {"hcnurse"}})
+	wantStatus(t, "grant without a fresh signature", res, body, http.StatusForbidden)
+	e.confirmSessions(a11)
+
+	res, body = c.getPage("/admin/approvers?role=" + role)
 	wantStatus(t, "approvers page", res, body, http.StatusOK)
 	if !strings.Contains(body, ">approver11110<") || strings.Contains(body, "approver30110") {
 		t.Errorf("holders outside scope shown, or Seoul's missing")
@@ -261,4 +270,20 @@ func TestAdminApprovers(t *testing.T) {
 	}
 	_ = clinic
 	_ = dj
+}
+
+// confirmSessions marks every session of u as freshly re-signed, as
+// POST /auth/confirm does after a signature (demo accounts' keys are not
+// at hand in these tests).
+func (e *seededEnv) confirmSessions(u domain.User) {
+	e.t.Helper()
+	ss, err := e.s.store.ListUserSessions(e.ctx, u.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, se := range ss {
+		if err := e.s.store.ConfirmSession(e.ctx, se.ID, e.clock.Now()); err != nil {
+			e.t.Fatal(err)
+		}
+	}
 }
