@@ -188,6 +188,9 @@ type Queries interface {
 	ListAttachments(ctx context.Context, postID int64) ([]domain.Attachment, error)
 	GetAttachment(ctx context.Context, id int64) (domain.Attachment, error)
 	DeleteAttachment(ctx context.Context, id int64) error
+	// ListConsentVersions returns a page of the consent texts, newest
+	// first, and how many there are (the consent administration page).
+	ListConsentVersions(ctx context.Context, p Page) ([]domain.ConsentVersion, int, error)
 
 	// API tokens of integrating systems (JSON API, docs/api.md). The store
 	// keeps the SHA-256 of the secret only; CreateAPIToken returns

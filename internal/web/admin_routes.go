@@ -10,4 +10,5 @@ func (s *Server) adminRoutes(m *http.ServeMux) {
 	s.adminUserRoutes(m)
 	s.adminAuditRoutes(m)
 	s.adminSystemRoutes(m)
+	s.adminConsentRoutes(m)
 }

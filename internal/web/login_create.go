@@ -60,6 +60,7 @@ func (s *Server) loginCreate(w http.ResponseWriter, r *http.Request) {
 	if user.MustReregisterCert {
 		next = "/account/cert?reason=forced"
 	}
+	next = s.loginNext(r.Context(), user, next) // re-consent first (admin_consent.go)
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]string{"redirect": next})
 		return

@@ -190,6 +190,9 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter) {
 func (s *Server) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if userFrom(r.Context()) != nil {
+			if s.consentGate(w, r) { // a newer consent text must be agreed first (admin_consent.go)
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -205,3 +205,24 @@ func (q *queries) DeleteAttachment(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// ---- Consent versions (administration) ----
+
+// ListConsentVersions returns a page of the consent texts, newest first,
+// and how many there are.
+func (q *queries) ListConsentVersions(ctx context.Context, p store.Page) ([]domain.ConsentVersion, int, error) {
+	total, err := q.count(ctx, "SELECT COUNT(*) FROM consent_versions")
+	if err != nil {
+		return nil, 0, fmt.Errorf("list consent versions: %w", err)
+	}
+	off, lim := p.Window()
+	out, err := list(ctx, q, func(sc scanner) (domain.ConsentVersion, error) {
+		var c domain.ConsentVersion
+		err := sc.Scan(&c.Version, &c.Text, timeCol{&c.CreatedAt})
+		return c, err
+	}, "SELECT version, text, created_at FROM consent_versions ORDER BY version DESC LIMIT $1 OFFSET $2", lim, off)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list consent versions: %w", err)
+	}
+	return out, total, nil
+}

@@ -17,6 +17,7 @@ import (
 // title search and paging, soft deletion taking the attachments along,
 // and attachment data kept byte for byte.
 func testBoards(t *testing.T, s store.Store) {
+	t.Run("ConsentVersionList", func(t *testing.T) { testConsentVersionList(t, s) })
 	c := seedChain(t, s)
 	author := newUser(t, s, c.national.ID, "admin", "관리자")
 	sys := domain.System{Code: "covid19", Name: "코로나19예방접종관리", CreatedAt: t0}
@@ -157,5 +158,28 @@ func testBoards(t *testing.T, s store.Store) {
 	must(t, err)
 	if total != 0 {
 		t.Errorf("deleted post still listed (%d)", total)
+	}
+}
+
+// testConsentVersionList: versions newest first, paged, with the total.
+func testConsentVersionList(t *testing.T, s store.Store) {
+	list, total, err := s.ListConsentVersions(ctx(t), store.Page{})
+	must(t, err)
+	if total != 0 || len(list) != 0 {
+		t.Fatalf("empty store lists %d versions", total)
+	}
+	for i := range 3 {
+		must(t, s.AddConsentVersion(ctx(t), &domain.ConsentVersion{Text: fmt.Sprintf("동의서 %d", i+1), CreatedAt: t0.Add(time.Duration(i) * time.Hour)}))
+	}
+	list, total, err = s.ListConsentVersions(ctx(t), store.Page{Limit: 2})
+	must(t, err)
+	if total != 3 || len(list) != 2 || list[0].Version != 3 || list[0].Text != "동의서 3" || list[1].Version != 2 {
+		t.Errorf("page 1 = %+v (total %d)", list, total)
+	}
+	wantTime(t, list[0].CreatedAt, us(t0.Add(2*time.Hour)), "CreatedAt")
+	list, _, err = s.ListConsentVersions(ctx(t), store.Page{Offset: 2, Limit: 2})
+	must(t, err)
+	if len(list) != 1 || list[0].Version != 1 {
+		t.Errorf("page 2 = %+v", list)
 	}
 }
