@@ -226,6 +226,11 @@ type Queries interface {
 	MarkInactiveWarned(ctx context.Context, userID int64, since, t time.Time) (bool, error)
 	LockInactiveUser(ctx context.Context, userID int64, idleSince, t time.Time) (bool, error)
 	ReleaseWithdrawnLoginIDs(ctx context.Context, before, t time.Time, limit int) ([]int64, error)
+
+	// Admin console: institutions (/admin/institutions). SearchInstitutions
+	// returns a page of the matching institutions in the chosen order and
+	// how many match in all; an unknown sort key is an EINVALID error.
+	SearchInstitutions(ctx context.Context, f InstitutionSearch) ([]domain.Institution, int, error)
 }
 
 // InstitutionFilter selects institutions.
