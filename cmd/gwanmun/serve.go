@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -40,6 +41,7 @@ type serveFlags struct {
 	sessionIdle, sessionMax       time.Duration
 	helpPhone, helpEmail, logJSON string
 	debugAddr                     string
+	csrfKeyFile                   string
 
 	// The privacy rules (docs/privacy.md), in days.
 	loginIDHoldDays, inactiveDays, inactiveWarnDays int
@@ -101,6 +103,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, defaultDB string) {
 	fs.IntVar(&f.loginIDHoldDays, "withdrawn-id-hold-days", envDays("GWANMUN_WITHDRAWN_ID_HOLD_DAYS", 365), "a withdrawn user's login ID stays taken this many days (env GWANMUN_WITHDRAWN_ID_HOLD_DAYS)")
 	fs.IntVar(&f.inactiveDays, "inactive-days", envDays("GWANMUN_INACTIVE_DAYS", 365), "lock accounts without a login for this many days; 0 turns it off (env GWANMUN_INACTIVE_DAYS)")
 	fs.IntVar(&f.inactiveWarnDays, "inactive-warn-days", envDays("GWANMUN_INACTIVE_WARN_DAYS", 30), "warn by e-mail this many days before the inactivity lock (env GWANMUN_INACTIVE_WARN_DAYS)")
+	fs.StringVar(&f.csrfKeyFile, "csrf-key-file", env("GWANMUN_CSRF_KEY_FILE", ""), "file holding the key (at least 32 bytes, e.g. base64 of 32 random bytes) that signs anonymous visitors' CSRF cookies; processes behind one load balancer must share it (env GWANMUN_CSRF_KEY_FILE; default a random key per process)")
 	fs.StringVar(&f.logJSON, "log-format", env("GWANMUN_LOG_FORMAT", "text"), "log format: text or json (env GWANMUN_LOG_FORMAT)")
 }
 
@@ -179,6 +182,14 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 	cfg.SessionIdle, cfg.SessionMax = f.sessionIdle, f.sessionMax
 	cfg.HelpPhone, cfg.HelpEmail = f.helpPhone, f.helpEmail
 	cfg.Privacy = f.privacy()
+	if f.csrfKeyFile != "" {
+		key, err := readCSRFKey(f.csrfKeyFile)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		cfg.CSRFKey = key
+	}
 	dispatcher, err := mailDispatcher(st, log)
 	if err != nil {
 		ln.Close()
@@ -228,6 +239,20 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 		return err
 	}
 	return nil
+}
+
+// readCSRFKey reads the shared CSRF key from path: the file's bytes
+// without surrounding white space, at least 32 of them.
+func readCSRFKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("CSRF key file: %w", err)
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) < 32 {
+		return nil, fmt.Errorf("CSRF key file %s: %d bytes, need at least 32 (e.g. head -c 32 /dev/urandom | base64 > %s)", path, len(b), path)
+	}
+	return b, nil
 }
 
 // serveDebug serves net/http/pprof on addr until ctx ends.
