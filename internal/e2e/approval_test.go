@@ -85,7 +85,15 @@ func logIn(t *testing.T, tab context.Context, srv *demoServer, a applicant, next
 	openLoginDialog(t, tab, srv)
 	chooseCertificate(t, tab, a.certPath, a.keyPath, a.Name)
 	run(t, tab, "certificate password", chromedp.SendKeys(chromedp.CSS(dialogPass), srv.Set.Password))
-	clickTo(t, tab, "log in as "+a.Name, dialogOK, next)
+	// Wait for the next page, or for a message in the dialog (a refusal
+	// the dialog shows instead of submitting), which fails at once.
+	get(t, tab, "log in as "+a.Name+": mark the page", chromedp.Evaluate[bool](`window.__e2eOld = true`))
+	run(t, tab, "log in as "+a.Name, chromedp.Click(chromedp.CSS(dialogOK)))
+	msg := `(window.__e2eOld && document.querySelector('` + dialogMsg + `').textContent.trim()) || ''`
+	waitFor(t, tab, "log in as "+a.Name, `(!window.__e2eOld && `+visible(next)+`) || `+msg+` !== ''`)
+	if m := get(t, tab, "read the dialog's message", chromedp.Evaluate[string](msg)); m != "" {
+		t.Fatalf("log in as %s: the certificate dialog says %q", a.Name, m)
+	}
 }
 
 // signUp drives the five signup steps (manual §1) with a newcomer
@@ -363,12 +371,19 @@ func keyboardLogin(t *testing.T, srv *demoServer, browser context.Context) {
 	t.Logf("focus in the dialog: %s", focused)
 	shots.take(t, tab, "keyboard-dialog")
 	checkA11y(t, tab, "the certificate dialog (empty, opened by keyboard)")
-	// Tab and Shift+Tab stay inside the modal dialog.
+	// Tab and Shift+Tab go round inside the modal dialog.
+	inside := `document.querySelector('` + dialog + `').contains(document.activeElement)`
 	for i := 0; i < 12; i++ {
 		run(t, tab, "Tab in the dialog", chromedp.KeyEvent(kb.Tab))
 	}
-	if !get(t, tab, "where is the focus", chromedp.Evaluate[bool](`document.querySelector('`+dialog+`').contains(document.activeElement)`)) {
+	if !get(t, tab, "where is the focus", chromedp.Evaluate[bool](inside)) {
 		t.Errorf("Tab left the open certificate dialog")
+	}
+	for i := 0; i < 12; i++ {
+		run(t, tab, "Shift+Tab in the dialog", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	}
+	if !get(t, tab, "where is the focus", chromedp.Evaluate[bool](inside)) {
+		t.Errorf("Shift+Tab left the open certificate dialog")
 	}
 	run(t, tab, "Escape", chromedp.KeyEvent(kb.Escape))
 	waitFor(t, tab, "the dialog closed by Escape", `!document.querySelector('`+dialog+`').open && `+onButton)
