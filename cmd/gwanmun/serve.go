@@ -114,32 +114,51 @@ func (f *serveFlags) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// verifier builds the certificate verifier from the trust flags.
+// verifier builds the certificate verifier from the trust flags. Its
+// trust anchors and intermediates are re-read from the same flags when an
+// administrator presses [다시 읽기] under /admin/trust.
 func (f *serveFlags) verifier() (*pki.Verifier, error) {
 	cfg := pki.VerifierConfig{CRLFiles: f.crlFiles, FetchCRL: f.fetchCRL, OCSP: f.ocsp}
 	if f.hardFail {
 		cfg.RevocationMode = pki.HardFail
 	}
+	tc, err := f.trust()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Roots, cfg.Intermediates = tc.Roots, tc.Intermediates
+	v, err := pki.NewVerifier(cfg)
+	if err != nil {
+		return nil, err
+	}
+	v.SetTrustSource(f.trust)
+	return v, nil
+}
+
+// trust reads the trust anchors and intermediates of --trust-dir and
+// --dev-ca.
+func (f *serveFlags) trust() (pki.TrustConfig, error) {
+	var tc pki.TrustConfig
 	if f.trustDir != "" {
 		ts, err := pki.LoadTrustStore(f.trustDir)
 		if err != nil {
-			return nil, err
+			return tc, err
 		}
-		cfg.Roots = append(cfg.Roots, ts.Roots...)
-		cfg.Intermediates = append(cfg.Intermediates, ts.Intermediates...)
+		tc.Roots = append(tc.Roots, ts.Roots...)
+		tc.Intermediates = append(tc.Intermediates, ts.Intermediates...)
 	}
 	if f.devCA != "" {
 		ca, err := pki.LoadDevCA(f.devCA)
 		if err != nil {
-			return nil, fmt.Errorf("development CA: %w", err)
+			return tc, fmt.Errorf("development CA: %w", err)
 		}
-		cfg.Roots = append(cfg.Roots, ca.Root)
-		cfg.Intermediates = append(cfg.Intermediates, ca.Intermediate)
+		tc.Roots = append(tc.Roots, ca.Root)
+		tc.Intermediates = append(tc.Intermediates, ca.Intermediate)
 	}
-	if len(cfg.Roots) == 0 {
-		return nil, errors.New("no trust anchors: give --trust-dir (the KISA root and the accredited CAs' certificates, see docs/pki.md) or --dev-ca")
+	if len(tc.Roots) == 0 {
+		return tc, errors.New("no trust anchors: give --trust-dir (the KISA root and the accredited CAs' certificates, see docs/pki.md) or --dev-ca")
 	}
-	return pki.NewVerifier(cfg)
+	return tc, nil
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -109,6 +109,7 @@ type Verifier struct {
 	mu    sync.RWMutex
 	leafs map[[32]byte]chainEntry // SHA-256 of leaf DER → verified chain
 	cas   map[string]chainEntry   // issuer name + AKI → verified issuer chain
+	trust trustState              // reloadable trust (reload.go); opts and cfg's Roots/Intermediates change under mu
 }
 
 // chainEntry is a cached verified chain, usable until until.
@@ -228,6 +229,7 @@ func (v *Verifier) chain(cert *x509.Certificate, now time.Time) ([]*x509.Certifi
 	v.mu.RLock()
 	le, leafHit := v.leafs[leafKey]
 	ce, caHit := v.cas[caKey]
+	opts := v.opts // ReloadTrust swaps it under mu
 	v.mu.RUnlock()
 	if leafHit && now.Before(le.until) {
 		return le.chain, nil
@@ -240,7 +242,6 @@ func (v *Verifier) chain(cert *x509.Certificate, now time.Time) ([]*x509.Certifi
 			return chain, nil
 		}
 	}
-	opts := v.opts
 	opts.CurrentTime = now
 	chains, err := cert.Verify(opts)
 	if err != nil {
