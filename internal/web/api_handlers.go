@@ -162,7 +162,7 @@ func (s *Server) apiMeUpdate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiMeMenus(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := userFrom(ctx)
-	grants, err := s.store.ListGrants(ctx, store.GrantFilter{UserID: u.ID, ActiveAt: s.now()})
+	systems, err := s.userMenus(ctx, u.ID, s.now())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -173,39 +173,12 @@ func (s *Server) apiMeMenus(w http.ResponseWriter, r *http.Request) {
 		Menus  []jsonMenu `json:"menus"`
 	}
 	items := []item{}
-	bySystem := map[int64]int{}
-	for _, g := range grants {
-		role, err := s.store.GetRole(ctx, g.RoleID)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
+	for _, ms := range systems {
+		it := item{System: systemJSON(ms.System), Roles: ms.Roles, Menus: []jsonMenu{}}
+		for _, m := range ms.Menus {
+			it.Menus = append(it.Menus, jsonMenu{ID: m.ID, Name: m.Name, URL: m.URL, SortOrder: m.SortOrder})
 		}
-		i, ok := bySystem[role.SystemID]
-		if !ok {
-			sys, err := s.store.GetSystem(ctx, role.SystemID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			if !sys.RetiredAt.IsZero() {
-				continue
-			}
-			menus, err := s.store.ListMenus(ctx, sys.ID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			it := item{System: systemJSON(sys), Menus: []jsonMenu{}}
-			for _, m := range menus {
-				if m.RetiredAt.IsZero() {
-					it.Menus = append(it.Menus, jsonMenu{ID: m.ID, Name: m.Name, URL: m.URL, SortOrder: m.SortOrder})
-				}
-			}
-			i = len(items)
-			bySystem[sys.ID] = i
-			items = append(items, it)
-		}
-		items[i].Roles = append(items[i].Roles, role.Name)
+		items = append(items, it)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }

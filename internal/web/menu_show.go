@@ -37,45 +37,11 @@ func (s *Server) menuShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := userFrom(ctx)
 	now := s.now()
-	grants, err := s.store.ListGrants(ctx, store.GrantFilter{UserID: u.ID, ActiveAt: now})
-	if err != nil {
+	var p menuPage
+	var err error
+	if p.Systems, err = s.userMenus(ctx, u.ID, now); err != nil {
 		s.serverError(w, r, err)
 		return
-	}
-	var p menuPage
-	bySystem := map[int64]int{}
-	for _, g := range grants {
-		role, err := s.store.GetRole(ctx, g.RoleID)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		i, ok := bySystem[role.SystemID]
-		if !ok {
-			sys, err := s.store.GetSystem(ctx, role.SystemID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			if !sys.RetiredAt.IsZero() {
-				continue
-			}
-			menus, err := s.store.ListMenus(ctx, sys.ID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			var current []domain.Menu
-			for _, m := range menus {
-				if m.RetiredAt.IsZero() {
-					current = append(current, m)
-				}
-			}
-			i = len(p.Systems)
-			bySystem[sys.ID] = i
-			p.Systems = append(p.Systems, menuSystem{System: sys, Menus: current})
-		}
-		p.Systems[i].Roles = append(p.Systems[i].Roles, role.Name)
 	}
 	if p.Pending, err = s.userRequests(ctx, u.ID, domain.RequestPending); err != nil {
 		s.serverError(w, r, err)
@@ -103,6 +69,49 @@ func (s *Server) userRequests(ctx context.Context, userID int64, status domain.R
 			return nil, err
 		}
 		out = append(out, pendingRequest{Request: rq, Role: role, Approver: appr, Waiting: now.Sub(rq.CreatedAt)})
+	}
+	return out, nil
+}
+
+// userMenus returns the systems of which the user holds an active role at
+// now, each with its current menus and the names of the roles held, in
+// the order of the grants.
+func (s *Server) userMenus(ctx context.Context, userID int64, now time.Time) ([]menuSystem, error) {
+	grants, err := s.store.ListGrants(ctx, store.GrantFilter{UserID: userID, ActiveAt: now})
+	if err != nil {
+		return nil, err
+	}
+	var out []menuSystem
+	bySystem := map[int64]int{}
+	for _, g := range grants {
+		role, err := s.store.GetRole(ctx, g.RoleID)
+		if err != nil {
+			return nil, err
+		}
+		i, ok := bySystem[role.SystemID]
+		if !ok {
+			sys, err := s.store.GetSystem(ctx, role.SystemID)
+			if err != nil {
+				return nil, err
+			}
+			if !sys.RetiredAt.IsZero() {
+				continue
+			}
+			menus, err := s.store.ListMenus(ctx, sys.ID)
+			if err != nil {
+				return nil, err
+			}
+			current := []domain.Menu{}
+			for _, m := range menus {
+				if m.RetiredAt.IsZero() {
+					current = append(current, m)
+				}
+			}
+			i = len(out)
+			bySystem[sys.ID] = i
+			out = append(out, menuSystem{System: sys, Menus: current})
+		}
+		out[i].Roles = append(out[i].Roles, role.Name)
 	}
 	return out, nil
 }
