@@ -11,4 +11,5 @@ func (s *Server) adminRoutes(m *http.ServeMux) {
 	s.adminAuditRoutes(m)
 	s.adminSystemRoutes(m)
 	s.adminConsentRoutes(m)
+	s.adminTrustRoutes(m)
 }
