@@ -11,5 +11,6 @@ func (s *Server) adminRoutes(m *http.ServeMux) {
 	s.adminAuditRoutes(m)
 	s.adminSystemRoutes(m)
 	s.adminConsentRoutes(m)
+	s.adminInstitutionRoutes(m)
 	s.adminTrustRoutes(m)
 }
