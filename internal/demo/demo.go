@@ -125,6 +125,9 @@ func seed(ctx context.Context, q store.Queries, now time.Time) (*Result, error) 
 	if err := seedAccounts(ctx, q, now, res); err != nil {
 		return nil, err
 	}
+	if err := seedBoards(ctx, q, now, res); err != nil { // boards.go
+		return nil, err
+	}
 	res.CovidSystemID = res.Systems[SystemCovid]
 	res.UserRoleID = res.Roles[SystemCovid+"/"+RoleUser]
 	res.ApproverRoleID = res.Roles[SystemCovid+"/"+RoleApprover]
