@@ -317,24 +317,30 @@ func isBelow(ctx context.Context, q store.Queries, inst domain.Institution, id i
 }
 
 // applyInstitutionEdit checks and writes the edited institution in as the
-// CSV import does with --update: it encodes in as a one-row file, parses
-// it and applies it, so that the edit form and the import share one set
-// of rules. The errors are the importer's (*importer.Error).
+// CSV import does with --update, so that the edit form and the import
+// share one set of rules. The errors are the importer's (*importer.Error).
 func applyInstitutionEdit(ctx context.Context, q store.Queries, in domain.Institution, parentCode string, now time.Time) error {
+	rows, err := institutionEditRows(in, parentCode)
+	if err != nil {
+		return err
+	}
+	_, err = importer.Apply(ctx, q, rows, importer.Options{Existing: importer.ExistingUpdate, Now: now})
+	return err
+}
+
+// institutionEditRows encodes in as a one-row import file and parses it
+// with the importer: the fields' checks are the import's. Whatever the
+// fields hold, the result is one row with those fields or an error.
+func institutionEditRows(in domain.Institution, parentCode string) ([]importer.Row, error) {
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
 	cw.Write([]string{"code", "name", "kind", "parent_code", "region_code", "address", "phone"})
 	cw.Write([]string{in.Code, in.Name, string(in.Kind), parentCode, in.RegionCode, in.Address, in.Phone})
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return err
+		return nil, err
 	}
-	rows, err := importer.Parse(&buf)
-	if err != nil {
-		return err
-	}
-	_, err = importer.Apply(ctx, q, rows, importer.Options{Existing: importer.ExistingUpdate, Now: now})
-	return err
+	return importer.Parse(&buf)
 }
 
 // institutionChanges names the fields that differ between a and b.

@@ -405,3 +405,31 @@ func TestAdminInstitutionsOnFrontPage(t *testing.T) {
 		t.Errorf("the admin front page lacks the institutions links")
 	}
 }
+
+// FuzzInstitutionEditRows checks that the edit form's fields, whatever
+// they hold (quotes, commas, newlines, "#" comment starts, a BOM), become
+// exactly one import row with exactly those fields, or an error: a field
+// can never smuggle in another row or column.
+func FuzzInstitutionEditRows(f *testing.F) {
+	f.Add("91111001", "행복내과의원", "HC-11110", "11110", "서울특별시 종로구 데모길 7, 2층", "02-0001-1101")
+	f.Add("91111001", "a\n#b,c", "HC-11110", "", "\"quoted\"", "")
+	f.Add("91111001", "x\n91111002,y,medical,HC-11110", "HC-11110", "11110", "", "")
+	f.Add("91111001", "\uFEFFname", "HC-11110", "11110", "a\r\nb", "1339")
+	f.Add("X", " padded ", "", "", "", "")
+	f.Fuzz(func(t *testing.T, code, name, parent, region, address, phone string) {
+		in := domain.Institution{Code: code, Name: name, Kind: domain.KindMedical, RegionCode: region, Address: address, Phone: phone}
+		rows, err := institutionEditRows(in, parent)
+		if err != nil {
+			return
+		}
+		if len(rows) != 1 {
+			t.Fatalf("%d rows from one edit: %+v", len(rows), rows)
+		}
+		r := rows[0]
+		trim := strings.TrimSpace
+		if r.Code != trim(code) || r.Name != trim(name) || r.ParentCode != trim(parent) || r.RegionCode != trim(region) ||
+			r.Address != trim(address) || r.Phone != trim(phone) || r.Kind != domain.KindMedical {
+			t.Fatalf("row %+v differs from the fields %q %q %q %q %q %q", r, code, name, parent, region, address, phone)
+		}
+	})
+}
