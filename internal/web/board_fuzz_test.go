@@ -2,6 +2,7 @@ package web
 
 import (
 	"mime"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -41,6 +42,29 @@ func FuzzCheckAttachment(f *testing.F) {
 		_, params, err := mime.ParseMediaType(contentDisposition(clean))
 		if err != nil || params["filename"] != clean {
 			t.Fatalf("disposition of %q: %v %q", clean, err, params["filename"])
+		}
+	})
+}
+
+// FuzzValidMenuURL: an accepted menu URL is a path inside the portal or an
+// absolute http(s) URL with a host, never a scheme-relative or script URL.
+func FuzzValidMenuURL(f *testing.F) {
+	for _, s := range []string{"/systems/covid19-vaccination/board", "https://x.example/", "//evil.example", "javascript:alert(1)",
+		"JaVaScRiPt:x", "/\\evil", "http://user:pw@x/", "data:text/html,x", " /x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !validMenuURL(raw) {
+			return
+		}
+		if strings.HasPrefix(raw, "//") || strings.ContainsAny(raw, " \t\r\n\\") {
+			t.Fatalf("accepted %q", raw)
+		}
+		if !strings.HasPrefix(raw, "/") {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				t.Fatalf("accepted %q", raw)
+			}
 		}
 	})
 }
