@@ -39,9 +39,9 @@ for pair in "admin:$admin_cookie" "approver11110:$appr_cookie"; do
   sql "INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at)
        SELECT '$(sid "$cookie")', id, 'measure', $now_us, $now_us, $((now_us + 3600000000)) FROM users WHERE login_id = '$login'"
 done
-cleanup() {
+cleanup() { # stop the server first: SQLite refuses the DELETE while it writes
+  if [ -n "${pid:-}" ]; then kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; fi
   sql "DELETE FROM sessions WHERE id IN ('$(sid "$admin_cookie")', '$(sid "$appr_cookie")')" || true
-  [ -n "${pid:-}" ] && kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 
