@@ -64,6 +64,8 @@ type Store struct {
 	// erratic). On PostgreSQL, and for :memory:, it is db.
 	wdb     *sql.DB
 	dialect Dialect
+	// On SQLite, prepared statements of the reader pool and the writer.
+	rcache, wcache *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -133,6 +135,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	s := &Store{db: db, wdb: wdb, dialect: dialect}
 	s.queries = queries{s: s, db: db, w: wdb}
+	if dialect == SQLite && wdb != db {
+		s.rcache, s.wcache = newStmtCache(db), newStmtCache(wdb)
+		s.queries.db, s.queries.w = cachedDB{s.rcache}, cachedDB{s.wcache}
+	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
@@ -155,6 +161,10 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.rcache != nil {
+		s.rcache.close()
+		s.wcache.close()
+	}
 	err := s.db.Close()
 	if s.wdb != s.db {
 		if werr := s.wdb.Close(); err == nil {
@@ -270,7 +280,11 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(q *queries) error) error {
 			tx.Rollback()
 		}
 	}()
-	if err := fn(&queries{s: s, db: tx, w: tx, tx: true}); err != nil {
+	var c conn = tx
+	if s.wcache != nil {
+		c = cachedTx{tx: tx, c: s.wcache}
+	}
+	if err := fn(&queries{s: s, db: c, w: c, tx: true}); err != nil {
 		return err
 	}
 	done = true
