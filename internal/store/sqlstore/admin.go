@@ -214,7 +214,15 @@ func (q *queries) ListAuditDesc(ctx context.Context, f store.AuditFilter) ([]dom
 		w.add("seq > ?", f.AfterSeq)
 	}
 	off, lim := f.Page.Window()
-	out, err := list(ctx, q, scanAudit, "SELECT "+auditCols+" FROM audit_events"+w.sql()+" ORDER BY seq DESC"+w.page(off, lim), w.args...)
+	order := " ORDER BY seq DESC"
+	if !f.From.IsZero() || !f.To.IsZero() {
+		// Events are appended in time order, so this is the same order;
+		// said this way, PostgreSQL walks the time index of the range
+		// instead of the whole log (0.3 ms instead of 200–700 ms at five
+		// million events, docs/performance.md).
+		order = " ORDER BY at DESC, seq DESC"
+	}
+	out, err := list(ctx, q, scanAudit, "SELECT "+auditCols+" FROM audit_events"+w.sql()+order+w.page(off, lim), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}
