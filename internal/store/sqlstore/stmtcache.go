@@ -28,6 +28,7 @@ type stmtCache struct {
 	m       map[string]*sql.Stmt
 	pending map[string]bool
 	closed  bool
+	wg      sync.WaitGroup // background preparations
 }
 
 func newStmtCache(db *sql.DB) *stmtCache {
@@ -46,11 +47,13 @@ func (c *stmtCache) stmt(query string) *sql.Stmt {
 		return nil
 	}
 	c.pending[query] = true
+	c.wg.Add(1)
 	go c.prepare(query)
 	return nil
 }
 
 func (c *stmtCache) prepare(query string) {
+	defer c.wg.Done()
 	st, err := c.db.PrepareContext(context.Background(), query)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -65,10 +68,15 @@ func (c *stmtCache) prepare(query string) {
 	}
 }
 
+// close waits for the background preparations and closes every
+// statement. Call it before closing the database.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, st := range c.m {
 		st.Close()
 	}
