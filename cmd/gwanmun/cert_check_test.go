@@ -123,7 +123,7 @@ func TestCertCheck(t *testing.T) {
 	}
 
 	// The real yessign fixture: expired today, untrusted in its validity.
-	fixture := filepath.Join("..", "..", "..", "shared", "fixtures", "npki-yessign-test", "signCert.der")
+	fixture := filepath.Join("..", "..", "internal", "pki", "testdata", "keys", "yessign", "signCert.der")
 	if code, rep, _ = runCheck(t, "--json", "--trust", trust, fixture); code != 1 || rep.Code != "cert_expired" || rep.Class != "personal" {
 		t.Fatalf("fixture: exit %d %+v", code, rep)
 	}

@@ -402,7 +402,7 @@ func TestVerifyFixture(t *testing.T) {
 }
 
 func fixturePath(name string) string {
-	return filepath.Join("..", "..", "..", "shared", "fixtures", "npki-yessign-test", name)
+	return filepath.Join("testdata", "keys", "yessign", name)
 }
 
 func TestLoadTrustStore(t *testing.T) {
