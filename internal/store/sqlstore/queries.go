@@ -878,6 +878,11 @@ func nonNil(b []byte) []byte {
 // ListAudit returns matching events in sequence order. From is inclusive,
 // To exclusive; AfterSeq selects events after that sequence number.
 func (q *queries) ListAudit(ctx context.Context, f store.AuditFilter) ([]domain.AuditEvent, error) {
+	return q.listAudit(ctx, f, " ORDER BY seq")
+}
+
+// listAudit lists the audit events f selects, in order (an ORDER BY clause).
+func (q *queries) listAudit(ctx context.Context, f store.AuditFilter, order string) ([]domain.AuditEvent, error) {
 	var w where
 	if f.ActorID != 0 {
 		w.add("actor_id = ?", f.ActorID)
@@ -901,7 +906,7 @@ func (q *queries) ListAudit(ctx context.Context, f store.AuditFilter) ([]domain.
 		w.add("seq > ?", f.AfterSeq)
 	}
 	off, lim := f.Page.Window()
-	out, err := list(ctx, q, scanAudit, "SELECT "+auditCols+" FROM audit_events"+w.sql()+" ORDER BY seq"+w.page(off, lim), w.args...)
+	out, err := list(ctx, q, scanAudit, "SELECT "+auditCols+" FROM audit_events"+w.sql()+order+w.page(off, lim), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}
