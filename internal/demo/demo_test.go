@@ -2,10 +2,6 @@ package demo_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,31 +27,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, st store.Store)) {
 		fn(t, st)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		base := testenv.PostgresURL(t)
-		ctx := context.Background()
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer admin.Close()
-		b := make([]byte, 6)
-		rand.Read(b)
-		name := "gwanmun_demo_" + hex.EncodeToString(b)
-		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-			t.Fatalf("create database: %v", err)
-		}
-		t.Cleanup(func() {
-			if db, err := sql.Open("pgx", base); err == nil {
-				db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-				db.Close()
-			}
-		})
-		u, err := url.Parse(base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.Path = "/" + name
-		st, err := sqlstore.Open(ctx, u.String())
+		st, err := sqlstore.Open(context.Background(), testenv.PostgresSchema(t))
 		if err != nil {
 			t.Fatal(err)
 		}

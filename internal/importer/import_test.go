@@ -2,11 +2,7 @@ package importer_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,39 +33,15 @@ func forEachDB(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	})
 }
 
-// freshPostgres creates a database of its own on the GWANMUN_TEST_PG
-// server, opens it and drops it when the test ends.
+// freshPostgres opens the store on a fresh schema of the GWANMUN_TEST_PG
+// server, dropped when the test ends.
 func freshPostgres(t *testing.T) store.Store {
 	t.Helper()
-	base := testenv.PostgresURL(t)
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
+	st, err := sqlstore.Open(context.Background(), testenv.PostgresSchema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "gwanmun_importer_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	st, err := sqlstore.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		st.Close()
-		if db, err := sql.Open("pgx", base); err == nil {
-			db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			db.Close()
-		}
-	})
+	t.Cleanup(func() { st.Close() })
 	return st
 }
 
