@@ -72,10 +72,6 @@ func (s *Server) accountRolesRender(w http.ResponseWriter, r *http.Request, stat
 		s.serverError(w, r, err)
 		return
 	}
-	skip := map[int64]bool{}
-	for id := range held {
-		skip[id] = true
-	}
 	switch p.View {
 	case "held":
 		for _, g := range held {
@@ -101,29 +97,11 @@ func (s *Server) accountRolesRender(w http.ResponseWriter, r *http.Request, stat
 			return
 		}
 	case "requestable":
-		pend, _, err := s.store.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending})
-		if err != nil {
+		if p.Inst, p.Roles, err = s.requestable(r, *u, held); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		for _, rq := range pend {
-			skip[rq.RoleID] = true
-		}
-		inst, err := s.store.GetInstitution(ctx, u.InstitutionID)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		p.Inst = inst
-		class, err := s.currentCertClass(r)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		if p.Roles, err = access.RequestableRoles(ctx, s.store, inst.Kind, class, skip); err != nil {
-			s.serverError(w, r, err)
-			return
-		}
+		inst := p.Inst
 		kind := domain.KindHealthCentre
 		for _, o := range p.Roles {
 			if o.Blocked == "" {
@@ -140,6 +118,35 @@ func (s *Server) accountRolesRender(w http.ResponseWriter, r *http.Request, stat
 		}
 	}
 	s.render(w, r, status, "roles", p)
+}
+
+// requestable returns the user's institution and the roles the user may
+// request (신청가능): those open to the institution's kind, not held, not
+// pending; roles needing a personal certificate are marked blocked when the
+// session's certificate is not personal.
+func (s *Server) requestable(r *http.Request, u domain.User, held map[int64]domain.Grant) (domain.Institution, []access.RoleOption, error) {
+	ctx := r.Context()
+	skip := map[int64]bool{}
+	for id := range held {
+		skip[id] = true
+	}
+	pend, _, err := s.store.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending, Page: store.Page{Limit: store.MaxLimit}})
+	if err != nil {
+		return domain.Institution{}, nil, err
+	}
+	for _, rq := range pend {
+		skip[rq.RoleID] = true
+	}
+	inst, err := s.store.GetInstitution(ctx, u.InstitutionID)
+	if err != nil {
+		return domain.Institution{}, nil, err
+	}
+	class, err := s.currentCertClass(r)
+	if err != nil {
+		return domain.Institution{}, nil, err
+	}
+	roles, err := access.RequestableRoles(ctx, s.store, inst.Kind, class, skip)
+	return inst, roles, err
 }
 
 func validView(v string) bool {

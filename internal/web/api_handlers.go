@@ -243,29 +243,7 @@ func (s *Server) apiMeRoles(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"view": view, "items": items})
 	case "requestable":
-		skip := map[int64]bool{}
-		for id := range held {
-			skip[id] = true
-		}
-		pend, _, err := s.store.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending, Page: store.Page{Limit: store.MaxLimit}})
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		for _, rq := range pend {
-			skip[rq.RoleID] = true
-		}
-		inst, err := s.store.GetInstitution(ctx, u.InstitutionID)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		class, err := s.currentCertClass(r)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		opts, err := access.RequestableRoles(ctx, s.store, inst.Kind, class, skip)
+		inst, opts, err := s.requestable(r, *u, held)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
