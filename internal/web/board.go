@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/domain"
@@ -132,44 +133,56 @@ func (s *Server) boardRights(ctx context.Context, u *domain.User, systemID int64
 	return read, write, nil
 }
 
-// resolveBoard finds the board of the request (path value "code", query
-// "board") and the user's rights on it; it answers the request itself and
-// returns false when the board does not exist or the user may not read it.
-func (s *Server) resolveBoard(w http.ResponseWriter, r *http.Request, kind string) (board, bool) {
-	ctx := r.Context()
+// findBoard returns the board of system code (empty: the portal's) and
+// kind (empty: notice), with the rights that rights gives on it. It
+// returns store.ErrNotFound for an unknown system or board, and for the
+// boards of a retired system to those who may not write them. Whether
+// the caller may read is left to the caller (b.Read): the pages send
+// strangers to the login or a 403 page, the API answers 404.
+func (s *Server) findBoard(ctx context.Context, code string, kind domain.BoardKind, rights func(systemID int64) (read, write bool, err error)) (board, error) {
 	var b board
-	b.Kind = domain.BoardKind(kind)
+	b.Kind = kind
 	if b.Kind == "" {
 		b.Kind = domain.BoardNotice
 	}
-	if code := r.PathValue("code"); code != "" {
+	if code != "" {
 		sys, err := s.store.GetSystemByCode(ctx, code)
-		if errors.Is(err, store.ErrNotFound) {
-			s.notFound(w, r)
-			return b, false
-		} else if err != nil {
-			s.serverError(w, r, err)
-			return b, false
+		if err != nil {
+			return b, err
 		}
 		b.System, b.Base = &sys, "/systems/"+sys.Code+"/board"
 	} else {
 		b.Base = "/notices"
 		if b.Kind != domain.BoardNotice {
-			s.notFound(w, r)
-			return b, false
+			return b, store.ErrNotFound
 		}
 	}
 	if !b.Kind.Valid() {
-		s.notFound(w, r)
-		return b, false
+		return b, store.ErrNotFound
 	}
 	var err error
-	if b.Read, b.Write, err = s.boardRights(ctx, userFrom(ctx), b.SystemID()); err != nil {
-		s.serverError(w, r, err)
-		return b, false
+	if b.Read, b.Write, err = rights(b.SystemID()); err != nil {
+		return b, err
 	}
 	if b.System != nil && !b.System.RetiredAt.IsZero() && !b.Write {
+		return b, store.ErrNotFound
+	}
+	return b, nil
+}
+
+// resolveBoard finds the board of the request (path value "code", query
+// "board") and the user's rights on it; it answers the request itself and
+// returns false when the board does not exist or the user may not read it.
+func (s *Server) resolveBoard(w http.ResponseWriter, r *http.Request, kind string) (board, bool) {
+	ctx := r.Context()
+	b, err := s.findBoard(ctx, r.PathValue("code"), domain.BoardKind(kind), func(systemID int64) (bool, bool, error) {
+		return s.boardRights(ctx, userFrom(ctx), systemID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		s.notFound(w, r)
+		return b, false
+	} else if err != nil {
+		s.serverError(w, r, err)
 		return b, false
 	}
 	if !b.Read {
@@ -181,6 +194,20 @@ func (s *Server) resolveBoard(w http.ResponseWriter, r *http.Request, kind strin
 		return b, false
 	}
 	return b, true
+}
+
+// boardQuery is the title search q of a board's list: trimmed, and cut
+// to at most 100 bytes at a character boundary.
+func boardQuery(q string) string {
+	q = strings.TrimSpace(q)
+	if len(q) <= 100 {
+		return q
+	}
+	n := 100
+	for n > 0 && !utf8.RuneStart(q[n]) {
+		n--
+	}
+	return q[:n]
 }
 
 // boardPage is the data of a board's list.
@@ -206,10 +233,7 @@ func (s *Server) boardShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := boardPage{Board: b, Query: strings.TrimSpace(r.URL.Query().Get("q"))}
-	if len(p.Query) > 100 {
-		p.Query = p.Query[:100]
-	}
+	p := boardPage{Board: b, Query: boardQuery(r.URL.Query().Get("q"))}
 	p.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
 	p.Page = max(p.Page, 1)
 	posts, total, err := s.store.ListPosts(r.Context(), domain.PostFilter{SystemID: b.SystemID(), Board: b.Kind,
@@ -234,12 +258,22 @@ type postPage struct {
 	Attachments []domain.Attachment
 }
 
+// boardPost reads post id and checks that it belongs to board b's
+// system; it returns store.ErrNotFound otherwise.
+func (s *Server) boardPost(ctx context.Context, b board, id int64) (domain.Post, error) {
+	p, err := s.store.GetPost(ctx, id)
+	if err == nil && p.SystemID != b.SystemID() {
+		return p, store.ErrNotFound
+	}
+	return p, err
+}
+
 // loadPost reads the post named by the path value "id" and checks that it
 // belongs to board b.
 func (s *Server) loadPost(w http.ResponseWriter, r *http.Request, b board) (domain.Post, bool) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	p, err := s.store.GetPost(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && p.SystemID != b.SystemID() {
+	p, err := s.boardPost(r.Context(), b, id)
+	if errors.Is(err, store.ErrNotFound) {
 		s.notFound(w, r)
 		return p, false
 	} else if err != nil {
@@ -247,6 +281,17 @@ func (s *Server) loadPost(w http.ResponseWriter, r *http.Request, b board) (doma
 		return p, false
 	}
 	return p, true
+}
+
+// postAuthorOrg returns the name of the institution of p's author (not
+// the person), or "" when it cannot be read.
+func (s *Server) postAuthorOrg(ctx context.Context, p domain.Post) string {
+	if u, err := s.store.GetUser(ctx, p.AuthorID); err == nil {
+		if in, err := s.store.GetInstitution(ctx, u.InstitutionID); err == nil {
+			return in.Name
+		}
+	}
+	return ""
 }
 
 // postShow handles GET /notices/{id} and GET /systems/{code}/board/{id}.
@@ -267,11 +312,7 @@ func (s *Server) postShow(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if u, err := s.store.GetUser(ctx, post.AuthorID); err == nil {
-		if in, err := s.store.GetInstitution(ctx, u.InstitutionID); err == nil {
-			pp.AuthorOrg = in.Name
-		}
-	}
+	pp.AuthorOrg = s.postAuthorOrg(ctx, post)
 	s.render(w, r, http.StatusOK, "board_post", pp)
 }
 
@@ -312,6 +353,13 @@ func (s *Server) attachmentDownload(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	serveAttachment(w, r, a)
+}
+
+// serveAttachment sends a as a download: Content-Disposition attachment,
+// the allow-listed image type or application/octet-stream, nosniff and a
+// sandboxing CSP (the page's and the API's downloads alike).
+func serveAttachment(w http.ResponseWriter, r *http.Request, a domain.Attachment) {
 	h := w.Header()
 	h.Set("Content-Type", servedType(a.ContentType))
 	h.Set("Content-Disposition", contentDisposition(a.Name))

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gwanmun/gwanmun/internal/audit"
@@ -77,25 +79,57 @@ type upload struct {
 	data              []byte
 }
 
-// readPostForm reads title, body, pinned and the files of the editor's
-// multipart form, checking each file; it returns the problems to show.
-func (s *Server) readPostForm(r *http.Request, p *domain.Post, existing int) ([]upload, []string) {
-	var problems []string
-	p.Title = strings.TrimSpace(r.PostFormValue("title"))
-	p.Body = strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")
-	p.Pinned = r.PostFormValue("pinned") == "1"
+// postProblem is a refused field of a post: the field (title, body or
+// files) and a message key, or a text to show as it is.
+type postProblem struct {
+	field, key, text string
+}
+
+// message returns the problem's message in lang.
+func (p postProblem) message(lang string) string {
+	if p.text != "" {
+		return p.text
+	}
+	return translate(lang, p.key)
+}
+
+// cleanPost normalises the title (trimmed) and body (LF line ends) of p
+// and checks them.
+func cleanPost(p *domain.Post) []postProblem {
+	var problems []postProblem
+	p.Title = strings.TrimSpace(p.Title)
+	p.Body = strings.ReplaceAll(p.Body, "\r\n", "\n")
 	switch n := utf8.RuneCountInString(p.Title); {
 	case n == 0:
-		problems = append(problems, "board.err_title")
+		problems = append(problems, postProblem{field: "title", key: "board.err_title"})
 	case n > maxTitle:
-		problems = append(problems, "board.err_title_long")
+		problems = append(problems, postProblem{field: "title", key: "board.err_title_long"})
 	}
 	if !utf8.ValidString(p.Title) || !utf8.ValidString(p.Body) {
-		problems = append(problems, "board.err_encoding")
+		problems = append(problems, postProblem{field: "body", key: "board.err_encoding"})
 	}
 	if utf8.RuneCountInString(p.Body) > maxBody {
-		problems = append(problems, "board.err_body_long")
+		problems = append(problems, postProblem{field: "body", key: "board.err_body_long"})
 	}
+	return problems
+}
+
+// readPostForm reads title, body, pinned and the files of the editor's
+// multipart form, checking each file; it returns the problems to show.
+func (s *Server) readPostForm(r *http.Request, p *domain.Post, existing int) ([]upload, []postProblem) {
+	p.Title = r.PostFormValue("title")
+	p.Body = r.PostFormValue("body")
+	p.Pinned = r.PostFormValue("pinned") == "1"
+	problems := cleanPost(p)
+	ups, fp := s.readUploads(r, existing)
+	return ups, append(problems, fp...)
+}
+
+// readUploads reads and checks the files ("files") of a parsed multipart
+// form for a post that keeps existing attachments. Nothing is stored: a
+// caller stores the uploads only when there is no problem at all.
+func (s *Server) readUploads(r *http.Request, existing int) ([]upload, []postProblem) {
+	var problems []postProblem
 	var files []*multipart.FileHeader
 	if r.MultipartForm != nil {
 		for _, fh := range r.MultipartForm.File["files"] {
@@ -105,28 +139,28 @@ func (s *Server) readPostForm(r *http.Request, p *domain.Post, existing int) ([]
 		}
 	}
 	if existing+len(files) > s.cfg.Boards.maxFiles() {
-		return nil, append(problems, "board.err_too_many")
+		return nil, []postProblem{{field: "files", key: "board.err_too_many"}}
 	}
 	var ups []upload
 	for _, fh := range files {
 		if fh.Size > s.cfg.Boards.maxBytes() {
-			problems = append(problems, "!"+cleanFileName(fh.Filename)+": "+translate(state(r).lang, "board.err_too_large"))
+			problems = append(problems, postProblem{field: "files", text: cleanFileName(fh.Filename) + ": " + translate(state(r).lang, "board.err_too_large")})
 			continue
 		}
 		f, err := fh.Open()
 		if err != nil {
-			problems = append(problems, "board.err_upload")
+			problems = append(problems, postProblem{field: "files", key: "board.err_upload"})
 			continue
 		}
 		data, err := io.ReadAll(io.LimitReader(f, s.cfg.Boards.maxBytes()+1))
 		f.Close()
 		if err != nil {
-			problems = append(problems, "board.err_upload")
+			problems = append(problems, postProblem{field: "files", key: "board.err_upload"})
 			continue
 		}
 		name, ct, err := checkAttachment(fh.Filename, data, s.cfg.Boards.maxBytes())
 		if err != nil {
-			problems = append(problems, "!"+err.Error())
+			problems = append(problems, postProblem{field: "files", text: err.Error()})
 			continue
 		}
 		ups = append(ups, upload{name, ct, data})
@@ -172,20 +206,7 @@ func (s *Server) postCreate(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "board_form", f)
 		return
 	}
-	err := s.store.InTx(r.Context(), func(q store.Queries) error {
-		if err := q.CreatePost(r.Context(), &p); err != nil {
-			return err
-		}
-		for _, up := range ups {
-			a := domain.Attachment{PostID: p.ID, Name: up.name, ContentType: up.contentType, Data: up.data, CreatedAt: now}
-			if err := q.AddAttachment(r.Context(), &a); err != nil {
-				return err
-			}
-		}
-		return audit.Log(r.Context(), q, audit.ActorOf(*u, clientIP(r)), "board.post.create", "post", p.ID,
-			map[string]any{"system_id": p.SystemID, "board": string(p.Board), "attachments": len(ups), "pinned": p.Pinned}, now)
-	})
-	if err != nil {
+	if err := s.createPost(r.Context(), audit.ActorOf(*u, clientIP(r)), &p, ups, now); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -218,12 +239,13 @@ func (s *Server) postUpdate(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseInt(v, 10, 64)
 		remove[id] = true
 	}
-	kept := 0
+	var removeIDs []int64
 	for _, a := range existing {
-		if !remove[a.ID] {
-			kept++
+		if remove[a.ID] {
+			removeIDs = append(removeIDs, a.ID)
 		}
 	}
+	kept := len(existing) - len(removeIDs)
 	now := s.now()
 	p.UpdatedAt = now
 	ups, problems := s.readPostForm(r, &p, kept)
@@ -234,29 +256,7 @@ func (s *Server) postUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := userFrom(ctx)
-	err = s.store.InTx(ctx, func(q store.Queries) error {
-		if err := q.UpdatePost(ctx, &p); err != nil {
-			return err
-		}
-		removed := 0
-		for _, a := range existing {
-			if remove[a.ID] {
-				if err := q.DeleteAttachment(ctx, a.ID); err != nil {
-					return err
-				}
-				removed++
-			}
-		}
-		for _, up := range ups {
-			a := domain.Attachment{PostID: p.ID, Name: up.name, ContentType: up.contentType, Data: up.data, CreatedAt: now}
-			if err := q.AddAttachment(ctx, &a); err != nil {
-				return err
-			}
-		}
-		return audit.Log(ctx, q, audit.ActorOf(*u, clientIP(r)), "board.post.update", "post", p.ID,
-			map[string]any{"system_id": p.SystemID, "board": string(p.Board), "added": len(ups), "removed": removed, "pinned": p.Pinned}, now)
-	})
-	if err != nil {
+	if err := s.savePost(ctx, audit.ActorOf(*u, clientIP(r)), &p, removeIDs, ups, now); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -276,18 +276,70 @@ func (s *Server) postDelete(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := userFrom(ctx)
 	now := s.now()
-	err := s.store.InTx(ctx, func(q store.Queries) error {
-		if err := q.DeletePost(ctx, p.ID, now); err != nil {
-			return err
-		}
-		return audit.Log(ctx, q, audit.ActorOf(*u, clientIP(r)), "board.post.delete", "post", p.ID,
-			map[string]any{"system_id": p.SystemID, "board": string(p.Board)}, now)
-	})
-	if err != nil {
+	if err := s.deletePost(ctx, audit.ActorOf(*u, clientIP(r)), p, now); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	http.Redirect(w, r, b.Base+"?board="+string(p.Board), http.StatusSeeOther)
+}
+
+// createPost stores the new post p (setting its ID) with its uploads and
+// the audit event board.post.create, in one transaction.
+func (s *Server) createPost(ctx context.Context, actor audit.Actor, p *domain.Post, ups []upload, now time.Time) error {
+	return s.store.InTx(ctx, func(q store.Queries) error {
+		if err := q.CreatePost(ctx, p); err != nil {
+			return err
+		}
+		if err := addUploads(ctx, q, p.ID, ups, now); err != nil {
+			return err
+		}
+		return audit.Log(ctx, q, actor, "board.post.create", "post", p.ID,
+			map[string]any{"system_id": p.SystemID, "board": string(p.Board), "attachments": len(ups), "pinned": p.Pinned}, now)
+	})
+}
+
+// savePost stores p's title, body, pin and UpdatedAt, removes the
+// attachments removeIDs (which the caller found on p), adds the uploads
+// and writes the audit event board.post.update, in one transaction.
+func (s *Server) savePost(ctx context.Context, actor audit.Actor, p *domain.Post, removeIDs []int64, ups []upload, now time.Time) error {
+	return s.store.InTx(ctx, func(q store.Queries) error {
+		if err := q.UpdatePost(ctx, p); err != nil {
+			return err
+		}
+		for _, id := range removeIDs {
+			if err := q.DeleteAttachment(ctx, id); err != nil {
+				return err
+			}
+		}
+		if err := addUploads(ctx, q, p.ID, ups, now); err != nil {
+			return err
+		}
+		return audit.Log(ctx, q, actor, "board.post.update", "post", p.ID,
+			map[string]any{"system_id": p.SystemID, "board": string(p.Board), "added": len(ups), "removed": len(removeIDs), "pinned": p.Pinned}, now)
+	})
+}
+
+// deletePost deletes p (softly; its attachments go) with the audit event
+// board.post.delete, in one transaction.
+func (s *Server) deletePost(ctx context.Context, actor audit.Actor, p domain.Post, now time.Time) error {
+	return s.store.InTx(ctx, func(q store.Queries) error {
+		if err := q.DeletePost(ctx, p.ID, now); err != nil {
+			return err
+		}
+		return audit.Log(ctx, q, actor, "board.post.delete", "post", p.ID,
+			map[string]any{"system_id": p.SystemID, "board": string(p.Board)}, now)
+	})
+}
+
+// addUploads stores ups as attachments of post postID.
+func addUploads(ctx context.Context, q store.Queries, postID int64, ups []upload, now time.Time) error {
+	for _, up := range ups {
+		a := domain.Attachment{PostID: postID, Name: up.name, ContentType: up.contentType, Data: up.data, CreatedAt: now}
+		if err := q.AddAttachment(ctx, &a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // boardRoutes registers the boards' routes.
@@ -304,16 +356,12 @@ func (s *Server) boardRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /board/files/{id}", s.attachmentDownload)
 }
 
-// problemText turns readPostForm's problems into messages: message keys
-// are translated, "!"-prefixed texts are shown as they are.
-func problemText(r *http.Request, problems []string) []string {
+// problemText turns readPostForm's problems into messages in the UI
+// language.
+func problemText(r *http.Request, problems []postProblem) []string {
 	out := make([]string, len(problems))
 	for i, p := range problems {
-		if t, ok := strings.CutPrefix(p, "!"); ok {
-			out[i] = t
-		} else {
-			out[i] = translate(state(r).lang, p)
-		}
+		out[i] = p.message(state(r).lang)
 	}
 	return out
 }
