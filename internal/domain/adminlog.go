@@ -31,7 +31,12 @@ type PersonalDataAccessFilter struct {
 
 // UserSearch selects users for the admin console.
 type UserSearch struct {
-	Query            string // substring of name or login ID
+	// Query matches the name or login ID, ignoring case. A query of one
+	// or two characters matches the start of the name, of the given name
+	// (the name without its first syllable: "민준" finds 김민준) or of the
+	// login ID, which indexes answer; three or more characters match
+	// anywhere in the name or login ID. See ShortQuery.
+	Query            string
 	InstitutionQuery string // substring of the institution's name or code
 	InstitutionID    int64
 	// UnderInstitutionID, when set, keeps users of that institution or of
@@ -45,6 +50,17 @@ type UserSearch struct {
 	Offset int
 	Limit  int // zero means 50; at most 500
 }
+
+// ShortQuery is the longest user-search query, in characters, that
+// matches only the start of the name, given name or login ID: substring
+// indexes (PostgreSQL's trigrams) need three characters, and reading a
+// million users for a two-character substring takes seconds.
+const ShortQuery = 2
+
+// UserCountCap is where a user search stops counting: beyond it the total
+// is reported as "more than UserCountCap" (an exact count reads every
+// match, ~50 ms per million users).
+const UserCountCap = 10_000
 
 // UserSortKeys are the orders UserSearch accepts.
 var UserSortKeys = []string{"name", "login_id", "created_at", "last_login_at", "status"}

@@ -163,12 +163,15 @@ type Queries interface {
 	// Admin console (issue 7: users, institutions, personal-data access
 	// log, audit viewer). LogPersonalDataAccess appends an entry (sets ID;
 	// Purpose required). SearchUsers is ListUsers with institution-subtree
-	// scope and sort orders. InstitutionStats counts children and users of
-	// each of ids (absent ids count zero). ListAuditDesc is ListAudit
-	// newest first.
+	// scope and sort orders; it counts at most domain.UserCountCap matches
+	// (capped reports that more match; total is then UserCountCap), and a
+	// query of up to domain.ShortQuery characters matches the start of the
+	// name, given name or login ID only. InstitutionStats counts children
+	// and users of each of ids (absent ids count zero). ListAuditDesc is
+	// ListAudit newest first.
 	LogPersonalDataAccess(ctx context.Context, a *domain.PersonalDataAccess) error
 	ListPersonalDataAccess(ctx context.Context, f domain.PersonalDataAccessFilter) ([]domain.PersonalDataAccess, int, error)
-	SearchUsers(ctx context.Context, f domain.UserSearch) ([]domain.User, int, error)
+	SearchUsers(ctx context.Context, f domain.UserSearch) (users []domain.User, total int, capped bool, err error)
 	InstitutionStats(ctx context.Context, ids []int64) (map[int64]domain.InstitutionStats, error)
 	ListAuditDesc(ctx context.Context, f AuditFilter) ([]domain.AuditEvent, error)
 

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -116,50 +117,82 @@ type adminUserRow struct {
 }
 
 type adminUsersPage struct {
-	Rows     []adminUserRow
-	Q        url.Values
-	Pager    pager
-	Statuses []domain.UserStatus
-	Sorts    []string
-	Scope    access.AdminScope
+	Rows  []adminUserRow
+	Q     url.Values
+	Pager pager
+	// TotalText is the number of matches as shown: "10,000명 이상" when
+	// the count stopped at domain.UserCountCap.
+	TotalText string
+	Statuses  []domain.UserStatus
+	Sorts     []string
+	Scope     access.AdminScope
 }
 
 var userStatuses = []domain.UserStatus{domain.UserPending, domain.UserActive, domain.UserLocked, domain.UserWithdrawn}
 
 // adminUsersShow handles GET /admin/users: users in the administrator's
-// scope, searched by name or login ID (q), institution (inst), certificate
-// serial (serial) and status, sorted (sort, desc), 20 a page.
+// scope, searched by name or login ID (q: one or two characters match the
+// start of the name, given name or ID), institution (inst), certificate
+// serial (serial) and status, sorted (sort, desc), 20 a page. The total
+// stops at domain.UserCountCap ("10,000명 이상"); the pager then offers a
+// next page while one more row exists.
 func (s *Server) adminUsersShow(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sc := adminScope(ctx)
 	q := r.URL.Query()
 	page := pageParam(r)
+	// One row beyond the page says whether a next page exists when the
+	// total is capped.
 	f := domain.UserSearch{Query: strings.TrimSpace(q.Get("q")), InstitutionQuery: strings.TrimSpace(q.Get("inst")),
 		CertSerial: strings.TrimSpace(q.Get("serial")), Status: domain.UserStatus(q.Get("status")),
 		Sort: q.Get("sort"), Desc: q.Get("desc") == "1", UnderInstitutionID: scopeRoot(sc),
-		Offset: (page - 1) * adminPageSize, Limit: adminPageSize}
+		Offset: (page - 1) * adminPageSize, Limit: adminPageSize + 1}
 	if !slices.Contains(domain.UserSortKeys, f.Sort) {
 		f.Sort = "name"
 	}
 	if !slices.Contains(userStatuses, f.Status) {
 		f.Status = ""
 	}
-	users, total, err := s.store.SearchUsers(ctx, f)
+	users, total, capped, err := s.store.SearchUsers(ctx, f)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	p := &adminUsersPage{Q: q, Pager: newPager(q, "/admin/users", page, total, false), Statuses: userStatuses,
-		Sorts: domain.UserSortKeys, Scope: sc}
+	more := len(users) > adminPageSize
+	users = users[:min(len(users), adminPageSize)]
+	p := &adminUsersPage{Q: q, Pager: newPager(q, "/admin/users", page, total, false), TotalText: groupDigits(total),
+		Statuses: userStatuses, Sorts: domain.UserSortKeys, Scope: sc}
+	if capped {
+		p.Pager = newPager(q, "/admin/users", page, -1, more)
+		p.TotalText = fmt.Sprintf(translate(state(r).lang, "admin.total_capped"), groupDigits(total))
+	}
 	names := instNames{}
 	for _, u := range users {
 		p.Rows = append(p.Rows, adminUserRow{User: u, Institution: names.get(ctx, s.store, u.InstitutionID)})
 	}
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, map[string]any{"total": total, "page": page, "users": adminUsersJSON(p.Rows)})
+		writeJSON(w, http.StatusOK, map[string]any{"total": total, "total_capped": capped, "page": page, "users": adminUsersJSON(p.Rows)})
 		return
 	}
 	s.render(w, r, http.StatusOK, "admin_users", p)
+}
+
+// groupDigits writes n with thousands separators: 10000 → "10,000".
+func groupDigits(n int) string {
+	d := strconv.Itoa(n)
+	neg := strings.HasPrefix(d, "-")
+	d = strings.TrimPrefix(d, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // adminUsersJSON is the list without personal data beyond name and login

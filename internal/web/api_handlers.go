@@ -573,7 +573,9 @@ func (s *Server) apiSystems(w http.ResponseWriter, r *http.Request) {
 // ---- users, grants, audit (administrators and API tokens) ----
 
 // apiUsers handles GET /api/v1/users?q=&institution=&status=&cert_serial=&sort=&desc=:
-// a province administrator sees the users of the province only.
+// a province administrator sees the users of the province only. A q of
+// one or two characters matches the start of the name, given name or
+// login ID; the total is counted up to domain.UserCountCap (totalCapped).
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 	c := callerOf(r.Context())
 	q := r.URL.Query()
@@ -589,7 +591,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 	if !c.admin.National {
 		f.UnderInstitutionID = c.admin.Province.ID
 	}
-	list, total, err := s.store.SearchUsers(r.Context(), f)
+	list, total, capped, err := s.store.SearchUsers(r.Context(), f)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -600,7 +602,14 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 		j.Mobile, j.OfficePhone, j.Email = "", "", "" // contact details only in GET /users/{id}, which is logged
 		items = append(items, j)
 	}
-	writeJSON(w, http.StatusOK, listJSON(items, total, page))
+	writeJSON(w, http.StatusOK, jsonUserPage{listJSON(items, total, page), capped})
+}
+
+// jsonUserPage is a page of the user search. TotalCapped says the count
+// stopped at domain.UserCountCap: total is then a lower bound.
+type jsonUserPage struct {
+	jsonList[jsonUser]
+	TotalCapped bool `json:"totalCapped"`
 }
 
 func containsStr(list []string, s string) bool {

@@ -16,6 +16,8 @@ var adminUserMessages = map[string]message{
 	"admin.user":               {"사용자 정보", "User"},
 	"admin.approvers":          {"승인자 관리", "Approvers"},
 	"admin.q_user":             {"이름 또는 아이디", "Name or user ID"},
+	"admin.q_user_help":        {"한두 글자로는 이름, 성을 뺀 이름, 아이디의 앞부분이 같은 사용자를 찾고(예: '민준' → 민준호, 김민준), 세 글자 이상은 이름이나 아이디의 어느 부분이든 찾습니다.", "One or two characters find users whose name, given name (the name without its first syllable) or user ID starts with them (e.g. '민준' finds 민준호 and 김민준); three or more characters match any part of the name or user ID."},
+	"admin.total_capped":       {"%s명 이상", "%s+"},
 	"admin.cert_serial":        {"인증서 일련번호", "Certificate serial"},
 	"admin.all":                {"전체", "All"},
 	"admin.sort":               {"정렬", "Sort"},

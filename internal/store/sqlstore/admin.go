@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/store"
@@ -92,19 +93,20 @@ var userSorts = map[string][]string{
 }
 
 // SearchUsers returns the matching users in the chosen order and how many
-// match in all. An unknown sort key is an EINVALID error.
-func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) ([]domain.User, int, error) {
+// match in all, counted up to domain.UserCountCap: when more match, total
+// is UserCountCap and capped is true. An unknown sort key is an EINVALID
+// error.
+func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) (users []domain.User, total int, capped bool, err error) {
 	if f.Sort == "" {
 		f.Sort = "name"
 	}
 	cols, ok := userSorts[f.Sort]
 	if !ok || !slices.Contains(domain.UserSortKeys, f.Sort) {
-		return nil, 0, domain.Errorf(domain.EINVALID, "unknown sort order %q", f.Sort)
+		return nil, 0, false, domain.Errorf(domain.EINVALID, "unknown sort order %q", f.Sort)
 	}
 	var w where
 	if f.Query != "" {
-		p := likeArg(f.Query)
-		w.add(`(lower(name) LIKE ? ESCAPE '\' OR lower(login_id) LIKE ? ESCAPE '\')`, p, p)
+		q.userQueryCond(&w, f.Query)
 	}
 	if f.InstitutionQuery != "" {
 		p := likeArg(f.InstitutionQuery)
@@ -122,9 +124,14 @@ func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) ([]domai
 	if f.CertSerial != "" {
 		w.add("EXISTS (SELECT 1 FROM certificates c WHERE c.user_id = users.id AND c.serial = ?)", strings.ToLower(strings.TrimSpace(f.CertSerial)))
 	}
-	total, err := q.count(ctx, "SELECT COUNT(*) FROM users"+w.sql(), w.args...)
+	// Count at most one beyond the cap: an exact total reads every match.
+	countArgs := append(slices.Clone(w.args), domain.UserCountCap+1)
+	total, err = q.count(ctx, fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM users%s LIMIT $%d) m", w.sql(), len(countArgs)), countArgs...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("search users: %w", err)
+		return nil, 0, false, fmt.Errorf("search users: %w", err)
+	}
+	if total > domain.UserCountCap {
+		total, capped = domain.UserCountCap, true
 	}
 	dir := ""
 	if f.Desc {
@@ -139,11 +146,41 @@ func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) ([]domai
 	}
 	off, lim := store.Page{Offset: f.Offset, Limit: f.Limit}.Window()
 	query := "SELECT " + userCols + " FROM users" + w.sql() + " ORDER BY " + strings.Join(order, ", ") + w.page(off, lim)
-	out, err := list(ctx, q, scanUser, query, w.args...)
+	users, err = list(ctx, q, scanUser, query, w.args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("search users: %w", err)
+		return nil, 0, false, fmt.Errorf("search users: %w", err)
 	}
-	return out, total, nil
+	return users, total, capped, nil
+}
+
+// userQueryCond adds the condition of UserSearch.Query to w. Up to
+// domain.ShortQuery characters it is a prefix of the lower-cased name, of
+// the name without its first character (the given name) or of the login
+// ID, each said as a range so that the expression indexes of migration
+// 00013 answer it on both dialects (PostgreSQL compares in collation "C",
+// byte order, as the indexes do; SQLite's default BINARY is the same).
+// Longer queries are substrings (PostgreSQL: trigram indexes, 00009).
+func (q *queries) userQueryCond(w *where, query string) {
+	lq := strings.ToLower(query)
+	if utf8.RuneCountInString(lq) > domain.ShortQuery {
+		p := likeArg(query)
+		w.add(`(lower(name) LIKE ? ESCAPE '\' OR lower(login_id) LIKE ? ESCAPE '\')`, p, p)
+		return
+	}
+	coll := ""
+	if q.s.dialect == Postgres {
+		coll = ` COLLATE "C"`
+	}
+	// Every string starting with lq sorts at or after lq and before lq
+	// followed by the highest code point.
+	lo, hi := lq, lq+string(utf8.MaxRune)
+	var conds []string
+	var args []any
+	for _, e := range []string{"lower(name)", "substr(lower(name), 2)", "lower(login_id)"} {
+		conds = append(conds, "("+e+coll+" >= ? AND "+e+coll+" < ?)")
+		args = append(args, lo, hi)
+	}
+	w.add("("+strings.Join(conds, " OR ")+")", args...)
 }
 
 // InstitutionStats counts the direct children and the users of each of

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CertRequests", testCertRequests},
 		{"Privacy", testPrivacy},
 		{"Admin", testAdmin},
+		{"AdminSearch", testAdminSearch},
 		{"InstitutionSearch", testInstitutionSearch},
 		{"Boards", testBoards},
 		{"APITokens", testAPITokens},
