@@ -35,10 +35,13 @@ func (s *Server) adminUserRoutes(m *http.ServeMux) {
 	m.Handle("GET /admin/users", a(s.adminUsersShow))
 	m.Handle("GET /admin/users/{id}", a(s.adminUserShow))
 	m.Handle("POST /admin/users/{id}/view", a(s.adminUserView))
-	m.Handle("POST /admin/users/{id}/{action}", a(s.adminUserAction))
-	m.Handle("POST /admin/users/{id}/grants/{grant}/revoke", a(s.adminUserGrantRevoke))
-	// Granting or taking back approver roles asks for a fresh signature.
+	// Acting on an account (lock, unlock, end sessions, force certificate
+	// re-registration, revoke a grant) and granting or taking back
+	// approver roles ask for a fresh signature (requireConfirm); a form
+	// sent without one is carried through the confirmation.
 	c := func(h http.HandlerFunc) http.Handler { return s.requireAdmin(s.requireConfirm(h)) }
+	m.Handle("POST /admin/users/{id}/{action}", c(s.adminUserAction))
+	m.Handle("POST /admin/users/{id}/grants/{grant}/revoke", c(s.adminUserGrantRevoke))
 	m.Handle("GET /admin/approvers", c(s.adminApproversShow))
 	m.Handle("POST /admin/approvers/grant", c(s.adminApproverGrant))
 	m.Handle("POST /admin/approvers/{grant}/revoke", c(s.adminApproverRevoke))

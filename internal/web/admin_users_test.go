@@ -126,6 +126,7 @@ func TestAdminUserLockUnlock(t *testing.T) {
 	victim := e.signedIn(kim, kimc)
 	a11, a11c := e.demoAccount("admin11")
 	c := e.signedIn(a11, a11c)
+	e.confirmSessions(a11) // TestConfirmAdminUserActions covers the confirmation
 	path := fmt.Sprintf("/admin/users/%d/", kim.ID)
 
 	res, body := c.postForm(path+"lock", url.Values{})
@@ -176,6 +177,7 @@ func TestAdminUserReregisterSessionsRevoke(t *testing.T) {
 	victim := e.signedIn(kim, kimc)
 	nat, natc := e.demoAccount("admin")
 	c := e.signedIn(nat, natc)
+	e.confirmSessions(nat)
 	path := fmt.Sprintf("/admin/users/%d/", kim.ID)
 
 	res, body := c.postForm(path+"reregister", url.Values{"purpose": {"인증서 분실 신고"}})

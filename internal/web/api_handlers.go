@@ -707,6 +707,13 @@ func (s *Server) apiUserUnlock(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUserSetLocked(w http.ResponseWriter, r *http.Request, lock bool) {
+	// Through a session, as in the console, only after a fresh signature
+	// (POST /auth/confirm); an API token carries no certificate: its
+	// users:write scope, given by an administrator, stands for it.
+	if callerOf(r.Context()).token == nil && !s.confirmed(r) {
+		s.renderError(w, r, http.StatusForbidden, "confirm_required", translate(state(r).lang, "confirm.required_api"))
+		return
+	}
 	var in struct {
 		Reason string `json:"reason"`
 	}
