@@ -27,10 +27,12 @@ const (
 	ScopeUsersWrite       = "users:write"       // lock and unlock users
 	ScopeGrantsRead       = "grants:read"       // who holds which role
 	ScopeAuditRead        = "audit:read"        // the audit log
+	ScopeBoardsRead       = "boards:read"       // boards (게시판): posts and attachments
+	ScopeBoardsWrite      = "boards:write"      // write posts and attachments of every board
 )
 
 // Scopes lists every scope in display order.
-var Scopes = []string{ScopeGrantsRead, ScopeUsersRead, ScopeUsersWrite, ScopeInstitutionsRead, ScopeSystemsRead, ScopeAuditRead}
+var Scopes = []string{ScopeGrantsRead, ScopeUsersRead, ScopeUsersWrite, ScopeInstitutionsRead, ScopeSystemsRead, ScopeAuditRead, ScopeBoardsRead, ScopeBoardsWrite}
 
 // ValidScope reports whether s is a known scope.
 func ValidScope(s string) bool {

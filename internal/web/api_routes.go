@@ -29,6 +29,7 @@ const (
 	apiPublic  apiAuth = iota // anyone (login and its challenge)
 	apiSession                // a logged-in browser session; API tokens are refused
 	apiScoped                 // an API token holding the route's scope, or a session (see apiRoute.Admin)
+	apiOpen                   // anyone, also anonymous visitors; an API token needs the route's scope
 )
 
 // apiRoute is one operation of the API.
@@ -72,6 +73,27 @@ var apiTable = []apiRoute{
 	{"GET", "/api/v1/users/{id}/grants", apiScoped, api.ScopeGrantsRead, true, (*Server).apiUserGrants},
 	{"GET", "/api/v1/grants", apiScoped, api.ScopeGrantsRead, true, (*Server).apiGrants},
 	{"GET", "/api/v1/audit", apiScoped, api.ScopeAuditRead, true, (*Server).apiAudit},
+
+	// Boards (api_boards.go): the portal's notices, open to everyone, and
+	// each system's 공지사항 and 프로그램/매뉴얼; the handlers check who
+	// may read and write as the pages do.
+	{"GET", "/api/v1/notices", apiOpen, api.ScopeBoardsRead, false, (*Server).apiPosts},
+	{"POST", "/api/v1/notices", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiPostCreate},
+	{"GET", "/api/v1/notices/{id}", apiOpen, api.ScopeBoardsRead, false, (*Server).apiPost},
+	{"PATCH", "/api/v1/notices/{id}", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiPostUpdate},
+	{"DELETE", "/api/v1/notices/{id}", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiPostDelete},
+	{"POST", "/api/v1/notices/{id}/attachments", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiAttachmentsAdd},
+	{"GET", "/api/v1/notices/{id}/attachments/{attachmentId}", apiOpen, api.ScopeBoardsRead, false, (*Server).apiAttachment},
+	{"DELETE", "/api/v1/notices/{id}/attachments/{attachmentId}", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiAttachmentDelete},
+	{"GET", "/api/v1/systems/{code}/boards", apiScoped, api.ScopeBoardsRead, false, (*Server).apiBoards},
+	{"GET", "/api/v1/systems/{code}/boards/{board}/posts", apiScoped, api.ScopeBoardsRead, false, (*Server).apiPosts},
+	{"POST", "/api/v1/systems/{code}/boards/{board}/posts", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiPostCreate},
+	{"GET", "/api/v1/systems/{code}/boards/{board}/posts/{id}", apiScoped, api.ScopeBoardsRead, false, (*Server).apiPost},
+	{"PATCH", "/api/v1/systems/{code}/boards/{board}/posts/{id}", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiPostUpdate},
+	{"DELETE", "/api/v1/systems/{code}/boards/{board}/posts/{id}", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiPostDelete},
+	{"POST", "/api/v1/systems/{code}/boards/{board}/posts/{id}/attachments", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiAttachmentsAdd},
+	{"GET", "/api/v1/systems/{code}/boards/{board}/posts/{id}/attachments/{attachmentId}", apiScoped, api.ScopeBoardsRead, false, (*Server).apiAttachment},
+	{"DELETE", "/api/v1/systems/{code}/boards/{board}/posts/{id}/attachments/{attachmentId}", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiAttachmentDelete},
 }
 
 // apiRoutes registers the API's routes and its OpenAPI document.
@@ -151,7 +173,7 @@ func (s *Server) apiGuard(rt apiRoute, limit *RateLimiter) http.Handler {
 			case rt.Auth == apiSession:
 				s.renderError(w, r, http.StatusForbidden, domain.EFORBIDDEN, "이 API는 로그인한 사용자만 호출할 수 있습니다. API 토큰으로는 호출할 수 없습니다.")
 				return
-			case rt.Auth == apiScoped && !tok.HasScope(rt.Scope):
+			case (rt.Auth == apiScoped || rt.Auth == apiOpen) && !tok.HasScope(rt.Scope):
 				s.renderError(w, r, http.StatusForbidden, "insufficient_scope", "API 토큰에 "+rt.Scope+" 권한 범위(scope)가 없습니다.")
 				return
 			}
@@ -170,7 +192,7 @@ func (s *Server) apiGuard(rt apiRoute, limit *RateLimiter) http.Handler {
 				}
 				c.admin = sc
 			}
-		} else if rt.Auth != apiPublic {
+		} else if rt.Auth != apiPublic && rt.Auth != apiOpen {
 			s.renderError(w, r, http.StatusUnauthorized, domain.EUNAUTH, "")
 			return
 		}
