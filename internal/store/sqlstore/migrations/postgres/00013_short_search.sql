@@ -13,6 +13,12 @@
 CREATE INDEX users_name_prefix_idx ON users ((lower(name)) COLLATE "C");
 CREATE INDEX users_given_name_prefix_idx ON users ((substr(lower(name), 2)) COLLATE "C");
 CREATE INDEX users_login_id_prefix_idx ON users ((lower(login_id)) COLLATE "C");
+-- Statistics of the new index expressions: without them the planner
+-- guesses 0.5 % of the users per range and, for the name order, walks
+-- users_name_idx filtering row by row (measured: q=민준 123 ms p50 right
+-- after this migration at a million users, 14 ms after ANALYZE). Autovacuum
+-- would analyze only after 10 % of the rows changed. A sample: ~1 s there.
+ANALYZE users;
 
 -- +goose Down
 DROP INDEX users_login_id_prefix_idx;
