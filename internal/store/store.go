@@ -208,6 +208,14 @@ type Queries interface {
 	RevokeAPIToken(ctx context.Context, id, by int64, t time.Time) error
 	TouchAPIToken(ctx context.Context, id int64, t time.Time) error
 
+	// The trust store's reload generation (issue 7), shared by every
+	// process on the database: BumpTrustGeneration adds one to it,
+	// recording by (who asked, from which process) and t, and returns the
+	// new value; TrustGeneration returns it and its last by (0 and "" before
+	// the first bump). A process reloads its trust when the value grew.
+	BumpTrustGeneration(ctx context.Context, by string, t time.Time) (int64, error)
+	TrustGeneration(ctx context.Context) (gen int64, by string, err error)
+
 	// Privacy: withdrawal, personal-data export, inactive accounts
 	// (package privacy, docs/privacy.md). EraseUserData deletes or blanks,
 	// in one transaction, the personal data held about a user outside the

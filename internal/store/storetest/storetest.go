@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InstitutionSearch", testInstitutionSearch},
 		{"Boards", testBoards},
 		{"APITokens", testAPITokens},
+		{"TrustGeneration", testTrustGeneration},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
