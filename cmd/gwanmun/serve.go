@@ -12,8 +12,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -241,6 +243,13 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go srv.RunJanitor(ctx)
+	// SIGHUP reloads the trust anchors, intermediates and CRL files of
+	// this process (docs/pki.md); [다시 읽기] under /admin/trust reaches
+	// every process on the database.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHUP(ctx, hup, srv)
 	log.Info("serving", "url", base, "addr", ln.Addr().String())
 	fmt.Fprintf(stdout, "gwanmun: serving on %s\n", base)
 	select {
@@ -258,6 +267,19 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 		return err
 	}
 	return nil
+}
+
+// reloadOnHUP reloads srv's trust at every signal on hup until ctx ends
+// (srv logs and audits each reload and its outcome).
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, srv *web.Server) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			srv.ReloadTrust(ctx, "SIGHUP")
+		}
+	}
 }
 
 // readCSRFKey reads the shared CSRF key from path: the file's bytes

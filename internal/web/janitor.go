@@ -10,8 +10,12 @@ import (
 // RunJanitor deletes expired challenges, sessions and signup drafts, and
 // applies the periodic access rules (access.Sweep), every minute until ctx
 // ends. Every process may run it; the deletes are
-// idempotent.
+// idempotent. Beside it, every trustCheckEvery, the process follows the
+// shared trust reload generation (RunTrustWatch).
 func (s *Server) RunJanitor(ctx context.Context) {
+	tt := time.NewTicker(trustCheckEvery)
+	defer tt.Stop()
+	go s.RunTrustWatch(ctx, tt.C)
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {

@@ -101,6 +101,8 @@ type Server struct {
 	assets *assets
 	mux    *http.ServeMux
 	h      http.Handler
+
+	trust trustWatch // the shared trust reload generation (admin_trust.go)
 }
 
 // New returns a server for cfg, after parsing every template and preparing
