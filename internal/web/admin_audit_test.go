@@ -25,7 +25,8 @@ func TestAdminAuditViewerAndVerify(t *testing.T) {
 	res, body = prov.postForm("/admin/audit/verify", nil)
 	wantStatus(t, "verify as a province admin", res, body, http.StatusForbidden)
 
-	// Make an event to look for.
+	// Make an event to look for (account actions need a fresh signature).
+	e.confirmSessions(nat)
 	res, body = c.postForm(fmt.Sprintf("/admin/users/%d/sessions", kim.ID), url.Values{"purpose": {"점검"}})
 	wantStatus(t, "end sessions", res, body, http.StatusOK)
 	res, body = c.getPage("/admin/audit?action=admin.user.sessions&actor=admin")
