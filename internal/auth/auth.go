@@ -218,7 +218,9 @@ func (s *Service) Login(ctx context.Context, r pki.SignedResponse, then func(q s
 			}
 			return &LoginError{Code: CodeCertReplaced}
 		}
-		if u, err = q.GetUser(ctx, cert.UserID); err != nil {
+		// The login time is written before the status is known; a refusal
+		// rolls it back with the rest.
+		if u, err = q.RecordLogin(ctx, cert.UserID, s.now()); err != nil {
 			return err
 		}
 		switch u.Status {
@@ -226,10 +228,6 @@ func (s *Service) Login(ctx context.Context, r pki.SignedResponse, then func(q s
 			return &LoginError{Code: CodeNotRegistered}
 		case domain.UserLocked:
 			return &LoginError{Code: CodeAccountLocked}
-		}
-		u.LastLoginAt = s.now()
-		if err := q.UpdateUser(ctx, &u); err != nil {
-			return err
 		}
 		return then(q, u, cert)
 	})

@@ -55,6 +55,10 @@ type Queries interface {
 	UpdateUser(ctx context.Context, u *domain.User) error
 	GetUser(ctx context.Context, id int64) (domain.User, error)
 	GetUserByLoginID(ctx context.Context, loginID string) (domain.User, error)
+	// RecordLogin sets the user's last login time to at and returns the
+	// user as it now is, in one statement (a login's user lookup and
+	// write); ErrNotFound when there is no such user.
+	RecordLogin(ctx context.Context, id int64, at time.Time) (domain.User, error)
 	ListUsers(ctx context.Context, f UserFilter) ([]domain.User, int, error)
 
 	// Certificates.

@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditConcurrent", testAuditConcurrent},
 		{"AuditTamper", testAuditTamper},
 		{"InTx", testInTx},
+		{"InTxConcurrent", testInTxConcurrent},
+		{"RecordLogin", testRecordLogin},
 		{"Sessions", testSessions},
 		{"Challenges", testChallenges},
 		{"ChallengeRace", testChallengeRace},
