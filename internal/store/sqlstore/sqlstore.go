@@ -49,7 +49,9 @@ const (
 // never block the writer, foreign keys enforced, and BEGIN IMMEDIATE for
 // every transaction, so that a transaction takes the write lock at its
 // start and two transactions can never deadlock upgrading read locks.
-const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+// Temporary files, among them the statement journal that the savepoints
+// of a group commit write each changed page to, are kept in memory.
+const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
 // Store is a store.Store on SQLite or PostgreSQL. Its query methods run
 // outside any transaction, each statement on its own, except those that
@@ -66,6 +68,9 @@ type Store struct {
 	dialect Dialect
 	// On SQLite, prepared statements of the reader pool and the writer.
 	rcache, wcache *stmtCache
+	// gc runs the transactions on SQLite files, several per commit
+	// (groupcommit.go); nil on PostgreSQL and :memory:.
+	gc *committer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -140,12 +145,15 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.queries.db, s.queries.w = cachedDB{s.rcache}, cachedDB{s.wcache}
 	}
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	if err := s.Migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
+	}
+	if s.wcache != nil {
+		s.gc = newCommitter(s)
 	}
 	return s, nil
 }
@@ -161,6 +169,9 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.gc.stop()
+	}
 	if s.rcache != nil {
 		s.rcache.close()
 		s.wcache.close()
@@ -250,7 +261,11 @@ func SchemaVersion() int64 {
 // use the Store itself (only tx) for writes, which would wait for the
 // lock fn holds. When PostgreSQL aborts the transaction as a deadlock
 // victim or serialization failure, InTx runs fn again (up to three times
-// in all), so fn must not have effects outside the transaction.
+// in all), so fn must not have effects outside the transaction. On an
+// SQLite file, transactions that wait for the writer share one commit
+// (groupcommit.go): fn runs inside a savepoint, its failure undoes only its
+// own writes, and InTx returns only after the shared commit; should that
+// transaction break, fn runs again on its own.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Queries) error) error {
 	return s.inTx(ctx, func(q *queries) error { return fn(q) })
 }
@@ -266,6 +281,9 @@ func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) error {
 }
 
 func (s *Store) inTxOnce(ctx context.Context, fn func(q *queries) error) error {
+	if s.gc != nil {
+		return s.gc.do(ctx, fn)
+	}
 	var opts *sql.TxOptions
 	if s.dialect == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}

@@ -1,0 +1,249 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Group commit (SQLite).
+//
+// SQLite runs one write transaction at a time, and on this store all of
+// them go through the single writer connection. Under load, most of a
+// short transaction's cost was its commit: writing every page it touched
+// to the write-ahead log, several pages per login (the session, the audit
+// event, the user row, the challenge), and most of those the same pages as
+// the next login's. So transactions waiting for the writer are run
+// together: one BEGIN, each caller's function inside its own SAVEPOINT,
+// one COMMIT. A function that fails is rolled back to its savepoint and
+// its caller gets its error at once; the others are unaffected. Callers
+// get their result only after the COMMIT that makes their writes durable
+// has succeeded, so a success still means "committed", exactly as with a
+// transaction of one's own.
+//
+// Under no load a batch holds one transaction and nothing waits: the
+// committer takes whatever is queued when it is ready, never a timer.
+
+const (
+	// maxBatch bounds the transactions of one commit; maxBatchTime stops a
+	// batch from taking in more work once it has run that long, which
+	// bounds the latency a batch adds to its first member.
+	maxBatch     = 64
+	maxBatchTime = 4 * time.Millisecond
+)
+
+// errStoreClosed is returned by transactions started after Close.
+var errStoreClosed = errors.New("sqlstore: store is closed")
+
+// txJob is one caller's transaction function waiting for the committer.
+type txJob struct {
+	ctx  context.Context
+	fn   func(q *queries) error
+	done chan txResult // buffered, one result
+}
+
+type txResult struct {
+	err      error
+	panicked bool
+	pv       any // the panic value when panicked
+}
+
+// committer runs the transactions of a store with one writer connection.
+type committer struct {
+	s    *Store
+	jobs chan *txJob // unbuffered: waiting callers queue in their send
+	quit chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+	// Batch bounds: maxBatch and maxBatchTime (tests change them).
+	maxN    int
+	maxTime time.Duration
+	// Counters: commits of batches, transactions committed in them, and
+	// transactions run again alone after their batch broke.
+	commits, committed, reruns atomic.Int64
+}
+
+func newCommitter(s *Store) *committer {
+	g := &committer{s: s, jobs: make(chan *txJob), quit: make(chan struct{}), maxN: maxBatch, maxTime: maxBatchTime}
+	g.wg.Add(1)
+	go g.loop()
+	return g
+}
+
+// do runs fn in a (possibly shared) transaction and returns its outcome;
+// a panic in fn is raised again in the caller's goroutine.
+func (g *committer) do(ctx context.Context, fn func(q *queries) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j := &txJob{ctx: ctx, fn: fn, done: make(chan txResult, 1)}
+	select {
+	case g.jobs <- j:
+	case <-g.quit:
+		return errStoreClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	r := <-j.done // once taken, a job always gets an answer
+	if r.panicked {
+		panic(r.pv)
+	}
+	return r.err
+}
+
+// stop ends the loop after the batch it is running; later transactions
+// fail with errStoreClosed.
+func (g *committer) stop() {
+	g.once.Do(func() { close(g.quit) })
+	g.wg.Wait()
+}
+
+func (g *committer) loop() {
+	defer g.wg.Done()
+	for {
+		select {
+		case j := <-g.jobs:
+			g.batch(j)
+		case <-g.quit:
+			return
+		}
+	}
+}
+
+// batch runs first and whatever else is queued (within maxBatch and
+// maxBatchTime) in one transaction.
+func (g *committer) batch(first *txJob) {
+	start := time.Now()
+	tx, err := g.s.wdb.BeginTx(context.Background(), nil)
+	if err != nil {
+		first.done <- txResult{err: fmt.Errorf("begin transaction: %w", err)}
+		return
+	}
+	c := detached{cachedTx{tx: tx, c: g.s.wcache}}
+	q := &queries{s: g.s, db: c, w: c, tx: true}
+	var ok []*txJob // members whose writes are in the transaction
+	n := 0
+	for j := first; j != nil; j = g.next(n, start) {
+		n++
+		if err := j.ctx.Err(); err != nil {
+			j.done <- txResult{err: err}
+			continue
+		}
+		if _, err := tx.Exec("SAVEPOINT batch_member"); err != nil {
+			g.abandon(tx, append(ok, j))
+			return
+		}
+		r := call(j.fn, q)
+		if r.err == nil && !r.panicked {
+			if _, err := tx.Exec("RELEASE batch_member"); err != nil {
+				g.abandon(tx, append(ok, j))
+				return
+			}
+			ok = append(ok, j)
+			continue
+		}
+		// Undo this member only. If the transaction itself is gone
+		// (SQLite rolls back the whole transaction on some errors, such
+		// as a full disk), the members before it lost their writes too.
+		_, rerr := tx.Exec("ROLLBACK TO batch_member")
+		if rerr == nil {
+			_, rerr = tx.Exec("RELEASE batch_member")
+		}
+		j.done <- r
+		if rerr != nil {
+			g.abandon(tx, ok)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", mapErr(err))
+		for _, j := range ok {
+			j.done <- txResult{err: err}
+		}
+		return
+	}
+	g.commits.Add(1)
+	g.committed.Add(int64(len(ok)))
+	for _, j := range ok {
+		j.done <- txResult{}
+	}
+}
+
+// next returns another queued job for the running batch, or nil when the
+// batch is full, has run long enough, or nothing waits.
+func (g *committer) next(n int, start time.Time) *txJob {
+	if n >= g.maxN || time.Since(start) >= g.maxTime {
+		return nil
+	}
+	select {
+	case j := <-g.jobs:
+		return j
+	default:
+		return nil
+	}
+}
+
+// abandon rolls back a broken batch and runs each of jobs again in a
+// transaction of its own (transaction functions may run more than once;
+// see Store.InTx).
+func (g *committer) abandon(tx *sql.Tx, jobs []*txJob) {
+	tx.Rollback()
+	for _, j := range jobs {
+		g.reruns.Add(1)
+		j.done <- g.alone(j)
+	}
+}
+
+// alone runs j in a transaction of its own.
+func (g *committer) alone(j *txJob) (r txResult) {
+	if err := j.ctx.Err(); err != nil {
+		return txResult{err: err}
+	}
+	tx, err := g.s.wdb.BeginTx(context.Background(), nil)
+	if err != nil {
+		return txResult{err: fmt.Errorf("begin transaction: %w", err)}
+	}
+	c := detached{cachedTx{tx: tx, c: g.s.wcache}}
+	if r = call(j.fn, &queries{s: g.s, db: c, w: c, tx: true}); r.err != nil || r.panicked {
+		tx.Rollback()
+		return r
+	}
+	if err := tx.Commit(); err != nil {
+		return txResult{err: fmt.Errorf("commit: %w", mapErr(err))}
+	}
+	return txResult{}
+}
+
+// call runs fn, turning a panic into a result.
+func call(fn func(q *queries) error, q *queries) (r txResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			r = txResult{panicked: true, pv: v}
+		}
+	}()
+	return txResult{err: fn(q)}
+}
+
+// detached runs statements without their context's cancellation: the
+// driver interrupts a cancelled statement, and SQLite answers an
+// interrupted write inside a transaction by rolling the whole transaction
+// back, which in a batch would undo the other members' work. A member
+// whose context ends before its turn is not run at all; once it runs, its
+// statements run to the end (they are short). Context values are kept.
+type detached struct{ c conn }
+
+func (d detached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.c.ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.c.QueryContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.c.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+}

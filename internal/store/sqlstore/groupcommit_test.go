@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/store"
+)
+
+// openFile opens a fresh SQLite file store whose committer loop is
+// stopped, so that a test can queue jobs and run one batch itself.
+func openFile(t *testing.T) (*Store, *committer) {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if s.gc == nil {
+		t.Fatal("no committer on an SQLite file")
+	}
+	g := &committer{s: s, jobs: make(chan *txJob, 100), quit: make(chan struct{}), maxN: 100, maxTime: time.Hour}
+	return s, g
+}
+
+func job(fn func(q *queries) error) *txJob {
+	return &txJob{ctx: context.Background(), fn: fn, done: make(chan txResult, 1)}
+}
+
+func createInst(code string) func(q *queries) error {
+	return func(q *queries) error {
+		in := domain.Institution{Code: code, Name: code, Kind: domain.KindOther}
+		return q.CreateInstitution(context.Background(), &in)
+	}
+}
+
+func TestGroupCommitBatches(t *testing.T) {
+	s, g := openFile(t)
+	first := job(createInst("G0"))
+	var rest []*txJob
+	for i := 1; i <= 10; i++ {
+		fn := createInst(fmt.Sprintf("G%d", i))
+		if i == 5 { // fails after writing: only its own write goes
+			fn = func(q *queries) error {
+				if err := createInst("G5")(q); err != nil {
+					return err
+				}
+				return errors.New("refused")
+			}
+		}
+		j := job(fn)
+		rest = append(rest, j)
+		g.jobs <- j
+	}
+	g.batch(first)
+	if r := <-first.done; r.err != nil {
+		t.Fatalf("first: %v", r.err)
+	}
+	for i, j := range rest {
+		r := <-j.done
+		if (i+1 == 5) != (r.err != nil) {
+			t.Errorf("job %d: %v", i+1, r.err)
+		}
+	}
+	if c, n := g.commits.Load(), g.committed.Load(); c != 1 || n != 10 {
+		t.Errorf("%d commits of %d transactions, want 1 of 10", c, n)
+	}
+	for i := 0; i <= 10; i++ {
+		_, err := s.GetInstitutionByCode(t.Context(), fmt.Sprintf("G%d", i))
+		if i == 5 {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("G5 of the refused member: %v", err)
+			}
+		} else if err != nil {
+			t.Errorf("G%d: %v", i, err)
+		}
+	}
+}
+
+// A member that breaks the transaction itself (here: ends it) gets its
+// error; the members before it, whose writes went with the transaction,
+// are run again alone and committed.
+func TestGroupCommitBrokenBatch(t *testing.T) {
+	s, g := openFile(t)
+	a, c := job(createInst("A")), job(createInst("C"))
+	b := job(func(q *queries) error {
+		if _, err := q.w.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+			return err
+		}
+		return errors.New("broke it")
+	})
+	g.jobs <- b
+	g.jobs <- c
+	g.batch(a)
+	if r := <-a.done; r.err != nil {
+		t.Errorf("a: %v", r.err)
+	}
+	if r := <-b.done; r.err == nil || r.err.Error() != "broke it" {
+		t.Errorf("b: %v, want its own error", r.err)
+	}
+	if g.reruns.Load() != 1 {
+		t.Errorf("%d reruns, want 1 (a)", g.reruns.Load())
+	}
+	// c was not taken into the broken batch; the next batch runs it.
+	select {
+	case j := <-g.jobs:
+		g.batch(j)
+	default:
+	}
+	if r := <-c.done; r.err != nil {
+		t.Errorf("c: %v", r.err)
+	}
+	for _, code := range []string{"A", "C"} {
+		if _, err := s.GetInstitutionByCode(t.Context(), code); err != nil {
+			t.Errorf("%s: %v", code, err)
+		}
+	}
+}
+
+// A panicking member is undone and its panic reaches its caller.
+func TestGroupCommitPanic(t *testing.T) {
+	s, _ := openFile(t)
+	defer func() {
+		if v := recover(); v != "boom" {
+			t.Errorf("recovered %v, want boom", v)
+		}
+		if _, err := s.GetInstitutionByCode(t.Context(), "P"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("P after the panic: %v", err)
+		}
+		// The store still works.
+		if err := s.InTx(t.Context(), func(q store.Queries) error {
+			return q.CreateInstitution(t.Context(), &domain.Institution{Code: "Q", Name: "Q", Kind: domain.KindOther})
+		}); err != nil {
+			t.Errorf("InTx after a panic: %v", err)
+		}
+	}()
+	s.InTx(t.Context(), func(q store.Queries) error {
+		if err := q.CreateInstitution(t.Context(), &domain.Institution{Code: "P", Name: "P", Kind: domain.KindOther}); err != nil {
+			return err
+		}
+		panic("boom")
+	})
+}
+
+func TestGroupCommitClosed(t *testing.T) {
+	s, _ := openFile(t)
+	s.Close()
+	err := s.InTx(t.Context(), func(q store.Queries) error { return nil })
+	if !errors.Is(err, errStoreClosed) {
+		t.Errorf("InTx after Close: %v", err)
+	}
+}
