@@ -125,6 +125,7 @@ func (g *committer) batch(first *txJob) {
 	}
 	c := detached{cachedTx{tx: tx, c: g.s.wcache}}
 	q := &queries{s: g.s, db: c, w: c, tx: true}
+	bg := context.Background()
 	var ok []*txJob // members whose writes are in the transaction
 	n := 0
 	for j := first; j != nil; j = g.next(n, start) {
@@ -133,13 +134,13 @@ func (g *committer) batch(first *txJob) {
 			j.done <- txResult{err: err}
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT batch_member"); err != nil {
+		if _, err := c.ExecContext(bg, "SAVEPOINT batch_member"); err != nil {
 			g.abandon(tx, append(ok, j))
 			return
 		}
 		r := call(j.fn, q)
 		if r.err == nil && !r.panicked {
-			if _, err := tx.Exec("RELEASE batch_member"); err != nil {
+			if _, err := c.ExecContext(bg, "RELEASE batch_member"); err != nil {
 				g.abandon(tx, append(ok, j))
 				return
 			}
@@ -149,9 +150,9 @@ func (g *committer) batch(first *txJob) {
 		// Undo this member only. If the transaction itself is gone
 		// (SQLite rolls back the whole transaction on some errors, such
 		// as a full disk), the members before it lost their writes too.
-		_, rerr := tx.Exec("ROLLBACK TO batch_member")
+		_, rerr := c.ExecContext(bg, "ROLLBACK TO batch_member")
 		if rerr == nil {
-			_, rerr = tx.Exec("RELEASE batch_member")
+			_, rerr = c.ExecContext(bg, "RELEASE batch_member")
 		}
 		j.done <- r
 		if rerr != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,5 +155,90 @@ func TestGroupCommitClosed(t *testing.T) {
 	err := s.InTx(t.Context(), func(q store.Queries) error { return nil })
 	if !errors.Is(err, errStoreClosed) {
 		t.Errorf("InTx after Close: %v", err)
+	}
+}
+
+// Two stores on one database append to the audit chain in turn, so each
+// one's guess of the head is always stale, and one append rolls back:
+// the chain stays whole.
+func TestAuditHeadGuessStale(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	var ss [2]*Store
+	for i := range ss {
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		ss[i] = s
+	}
+	for i := range 10 {
+		s := ss[i%2]
+		if i == 5 {
+			err := s.InTx(t.Context(), func(q store.Queries) error {
+				if err := q.AppendAudit(t.Context(), &domain.AuditEvent{Action: "rolled.back"}); err != nil {
+					return err
+				}
+				return errors.New("undo")
+			})
+			if err == nil {
+				t.Fatal("InTx did not fail")
+			}
+		}
+		e := domain.AuditEvent{Action: "test.turn", Detail: fmt.Sprintf(`{"i":%d}`, i)}
+		if err := s.AppendAudit(t.Context(), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Seq != int64(i+1) {
+			t.Errorf("append %d got seq %d", i, e.Seq)
+		}
+	}
+	if bad, err := ss[0].VerifyAuditChain(t.Context()); bad != 0 || err != nil {
+		t.Errorf("chain: bad %d, %v", bad, err)
+	}
+}
+
+// The writer leaves checkpoints to the background checkpointer, which
+// copies the log into the database file.
+func TestCheckpointer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var auto int
+	if err := s.InTx(t.Context(), func(q store.Queries) error {
+		return q.(*queries).w.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&auto)
+	}); err != nil || auto != 0 {
+		t.Errorf("writer's wal_autocheckpoint = %d, %v; want 0", auto, err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	for i := range 50 {
+		if err := s.InTx(t.Context(), func(q store.Queries) error {
+			for j := range 20 {
+				in := domain.Institution{Code: fmt.Sprintf("K%d-%d", i, j), Name: strings.Repeat("가", 200), Kind: domain.KindOther}
+				if err := q.CreateInstitution(t.Context(), &in); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for size() <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes: the log was not checkpointed", before)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
@@ -70,7 +71,17 @@ type Store struct {
 	rcache, wcache *stmtCache
 	// gc runs the transactions on SQLite files, several per commit
 	// (groupcommit.go); nil on PostgreSQL and :memory:.
-	gc *committer
+	gc   *committer
+	ckpt *checkpointer
+	// auditHead is the audit chain's head after this process's last
+	// append: AppendAudit's guess (queries.go).
+	auditHead atomic.Pointer[chainHead]
+}
+
+// chainHead is a position in the audit chain.
+type chainHead struct {
+	seq  int64
+	hash []byte
 }
 
 var _ store.Store = (*Store)(nil)
@@ -125,7 +136,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			// A few connections let reads proceed beside the writer (WAL).
 			db.SetMaxOpenConns(8)
 			db.SetMaxIdleConns(8)
-			if wdb, err = sql.Open("sqlite", path+"?"+sqliteParams); err != nil {
+			// The writer never checkpoints; a goroutine does (checkpoint.go).
+			if wdb, err = sql.Open("sqlite", path+"?"+sqliteParams+"&_pragma=wal_autocheckpoint(0)"); err != nil {
 				db.Close()
 				return nil, fmt.Errorf("open sqlite: %w", err)
 			}
@@ -154,6 +166,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	if s.wcache != nil {
 		s.gc = newCommitter(s)
+		s.ckpt = startCheckpointer(db, checkpointEvery)
 	}
 	return s, nil
 }
@@ -171,6 +184,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 func (s *Store) Close() error {
 	if s.gc != nil {
 		s.gc.stop()
+		s.ckpt.stop()
 	}
 	if s.rcache != nil {
 		s.rcache.close()
