@@ -13,6 +13,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -172,6 +173,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := f.logger(stderr)
+	setGCDefault()
 	st, err := openStore(ctx, f.db)
 	if err != nil {
 		return err
@@ -186,6 +188,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{})
+}
+
+// setGCDefault lets the heap grow to three times its live size between
+// collections (GOGC=200) unless the GOGC environment variable says
+// otherwise. Under login load the default (100) spent a tenth of the
+// server's CPU collecting short-lived request garbage; with 200 the load
+// test ran about 15 % faster and its resident memory grew from 73 to 91 MB
+// (docs/performance.md).
+func setGCDefault() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(200)
+	}
 }
 
 // serveOn serves on ln, prints the URL once ready, and serves until ctx

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/auth"
@@ -49,11 +51,26 @@ func isJSON(r *http.Request) bool {
 	return len(ct) >= 16 && ct[:16] == "application/json"
 }
 
+// bodyBufs holds buffers for signed responses' JSON bodies.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // signedResponse reads the dialog's answer from a JSON body or a form.
 func signedResponse(w http.ResponseWriter, r *http.Request) (pki.SignedResponse, error) {
 	var sr pki.SignedResponse
 	if isJSON(r) {
-		err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 512<<10)).Decode(&sr)
+		// Read into a pooled buffer: a decoder grows a fresh one for
+		// every login's few kilobytes of certificate.
+		buf := bodyBufs.Get().(*bytes.Buffer)
+		defer func() {
+			if buf.Cap() <= 64<<10 {
+				buf.Reset()
+				bodyBufs.Put(buf)
+			}
+		}()
+		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, 512<<10)); err != nil {
+			return sr, err
+		}
+		err := json.Unmarshal(buf.Bytes(), &sr)
 		return sr, err
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 512<<10)
