@@ -69,8 +69,8 @@ type Store struct {
 	dialect Dialect
 	// On SQLite, prepared statements of the reader pool and the writer.
 	rcache, wcache *stmtCache
-	// gc runs the transactions on SQLite files, several per commit
-	// (groupcommit.go); nil on PostgreSQL and :memory:.
+	// gc runs the transactions, several per commit (groupcommit.go);
+	// nil on :memory:.
 	gc   *committer
 	ckpt *checkpointer
 	// auditHead is the audit chain's head after this process's last
@@ -164,9 +164,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if s.wcache != nil {
+	switch {
+	case s.wcache != nil:
 		s.gc = newCommitter(s)
 		s.ckpt = startCheckpointer(db, checkpointEvery)
+	case dialect == Postgres:
+		s.gc = newCommitter(s)
 	}
 	return s, nil
 }
@@ -184,6 +187,8 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 func (s *Store) Close() error {
 	if s.gc != nil {
 		s.gc.stop()
+	}
+	if s.ckpt != nil {
 		s.ckpt.stop()
 	}
 	if s.rcache != nil {
@@ -275,11 +280,11 @@ func SchemaVersion() int64 {
 // use the Store itself (only tx) for writes, which would wait for the
 // lock fn holds. When PostgreSQL aborts the transaction as a deadlock
 // victim or serialization failure, InTx runs fn again (up to three times
-// in all), so fn must not have effects outside the transaction. On an
-// SQLite file, transactions that wait for the writer share one commit
+// in all), so fn must not have effects outside the transaction. Except on
+// :memory:, transactions that wait for one another share one commit
 // (groupcommit.go): fn runs inside a savepoint, its failure undoes only its
 // own writes, and InTx returns only after the shared commit; should that
-// transaction break, fn runs again on its own.
+// transaction break, fn runs again on its own. fn must not call InTx.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Queries) error) error {
 	return s.inTx(ctx, func(q *queries) error { return fn(q) })
 }
