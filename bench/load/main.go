@@ -11,6 +11,7 @@
 //	go run ./bench/load -spawn -db postgres://...    # the same on PostgreSQL
 //	go run ./bench/load -url http://127.0.0.1:8080 -db sqlite:data/gwanmun.db
 //	go run ./bench/load -short                       # CI-sized: a few seconds
+//	go run ./bench/load -spawn -role-pages           # also the approver inbox, 권한/부가정보, the admin user search
 //	go run ./bench/load                              # baseline only
 package main
 
@@ -51,6 +52,7 @@ type options struct {
 	perSource  int
 	pid        int
 	pages      string
+	rolePages  bool
 	caFlag     string
 	serveArgs  string
 	readyAfter time.Duration
@@ -80,6 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fl.IntVar(&o.perSource, "per-source", 8, "with -spread: requests per source address before a client moves to a new one (0: never); keep it under the server's per-address burst")
 	fl.IntVar(&o.pid, "pid", 0, "process `ID` of the -url server, to report its memory")
 	fl.StringVar(&o.pages, "pages", "", "comma-separated `paths` to time as GET requests after the logins, with their sessions, e.g. /,/menu")
+	fl.BoolVar(&o.rolePages, "role-pages", false, "also time the approver inbox, 권한/부가정보 and the admin user search: grants bench-00001 the health-centre approver role and bench-00002 national administration in -db, and files a pending request for every other user")
 	fl.StringVar(&o.caFlag, "ca-flag", "--dev-ca", "flag of 'gwanmun serve' naming the development CA directory to trust")
 	fl.StringVar(&o.serveArgs, "serve-args", "", "extra space-separated arguments for 'gwanmun serve'")
 	fl.DurationVar(&o.readyAfter, "ready-timeout", 60*time.Second, "how long to wait for the spawned server")
@@ -120,6 +123,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("use -spawn or -url, not both")
 	case o.url != "" && o.register && o.db == "":
 		return nil, errors.New("-url needs -db (the server's database, to register the users) or -register=false")
+	case o.rolePages && !o.spawn && o.url == "":
+		return nil, errors.New("-role-pages needs a server: -spawn or -url")
+	case o.rolePages && o.url != "" && o.db == "":
+		return nil, errors.New("-role-pages needs -db (the server's database, to give the users their roles)")
+	case o.rolePages && o.users < minRoleUsers:
+		return nil, fmt.Errorf("-role-pages needs -users %d or more (an approver, an administrator and applicants)", minRoleUsers)
 	}
 	if o.url != "" {
 		o.url = strings.TrimRight(o.url, "/")
@@ -229,6 +238,24 @@ func runGwanmun(ctx context.Context, o *options, cfg harness.Config, f *clientFa
 		}
 		fmt.Fprintf(stderr, "registered %d new users in %s (%d in all)\n", n, redactURL(db), len(users))
 	}
+	var roles roleSetup
+	if o.rolePages {
+		st, err := sqlstore.Open(ctx, db)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", redactURL(db), err)
+		}
+		roles, err = setupRoles(ctx, st, users)
+		st.Close()
+		if err != nil {
+			return fmt.Errorf("role setup: %w", err)
+		}
+		seeded := ""
+		if roles.Seeded {
+			seeded = "seeded the demo data; "
+		}
+		fmt.Fprintf(stderr, "role setup: %s%d new grants, %d new requests, %d pending at %s\n",
+			seeded, roles.NewGrants, roles.NewRequests, roles.Pending, roles.Centre.Code)
+	}
 	rep.target = redactURL(db)
 
 	baseURL, pid := o.url, o.pid
@@ -297,6 +324,16 @@ func runGwanmun(ctx context.Context, o *options, cfg harness.Config, f *clientFa
 		}
 		fmt.Fprintln(stdout, pr.Summary())
 		rep.pages = append(rep.pages, pr)
+	}
+	if o.rolePages {
+		rs, err := runRolePages(ctx, cfg, f, clients, baseURL, users, roles, stdout, stderr)
+		if err != nil {
+			if sampler != nil {
+				sampler.Stop()
+			}
+			return err
+		}
+		rep.pages = append(rep.pages, rs...)
 	}
 	if sampler != nil {
 		rep.memPeak, rep.memLast, rep.memErr = sampler.Stop()

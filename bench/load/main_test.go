@@ -328,8 +328,11 @@ func TestRedactURL(t *testing.T) {
 
 // TestSpawnShort builds ./cmd/gwanmun and runs the CI-sized load test
 // against it on a fresh SQLite database: registration, serve --dev-ca,
-// challenges, logins with sessions, the memory sampler. It asserts that
-// every login succeeded and that the report is complete, never timings.
+// challenges, logins with sessions, the memory sampler, and -role-pages
+// (role setup on the fresh database, the approver's and the
+// administrator's certificate logins, their pages checked and timed). It
+// asserts that every request succeeded and that the report is complete,
+// never timings.
 func TestSpawnShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts gwanmun; skipped with -short")
@@ -338,14 +341,15 @@ func TestSpawnShort(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var out, errOut bytes.Buffer
-	err := run(ctx, []string{"-short", "-spawn", "-repo", "../..", "-cache", dir, "-users", "2", "-n", "40", "-c", "4", "-pages", "/menu"}, &out, &errOut)
+	err := run(ctx, []string{"-short", "-spawn", "-repo", "../..", "-cache", dir, "-users", "3", "-n", "40", "-c", "4", "-pages", "/menu", "-role-pages"}, &out, &errOut)
 	report := out.String()
 	t.Log("\n" + report)
 	if err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
 		t.Fatalf("run: %v\nstderr:\n%s\nserver log tail:\n%s", err, errOut.String(), lastLines(log, 30))
 	}
-	for _, want := range []string{"gwanmun   c=4", "requests=40", "GET /menu", "ratio gwanmun/baseline:", "server memory: peak RSS"} {
+	for _, want := range []string{"gwanmun   c=4", "requests=40", "GET /menu", "GET /approvals", "GET /account/roles",
+		"GET /admin/users?q=bench", "ratio gwanmun/baseline:", "server memory: peak RSS"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -353,7 +357,10 @@ func TestSpawnShort(t *testing.T) {
 	if strings.Contains(report, "errors of") {
 		t.Errorf("run had errors")
 	}
-	if strings.Count(report, "ok=40 ") != 3 {
-		t.Errorf("want ok=40 for baseline, gwanmun and GET /menu")
+	if strings.Count(report, "ok=40 ") != 6 {
+		t.Errorf("want ok=40 for baseline, gwanmun, GET /menu and the three role pages")
+	}
+	if !strings.Contains(errOut.String(), "role setup: seeded the demo data; 2 new grants, 1 new requests, 1 pending at "+benchCentreCode) {
+		t.Errorf("stderr lacks the role setup line:\n%s", errOut.String())
 	}
 }
