@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -126,6 +127,9 @@ func Inbox(ctx context.Context, q store.Queries, sc Scope, f InboxFilter, now ti
 	}
 	items := make([]InboxItem, 0, len(reqs))
 	cache := lookups{q: q, roles: map[int64]domain.Role{}, systems: map[int64]domain.System{}, insts: map[int64]domain.Institution{}}
+	if err := cache.prefetch(ctx, reqs); err != nil {
+		return nil, 0, err
+	}
 	for _, r := range reqs {
 		it, err := cache.item(ctx, r, now)
 		if err != nil {
@@ -151,12 +155,35 @@ func nonNil(ids []int64) []int64 {
 	return ids
 }
 
-// lookups caches the roles, systems and institutions of a page of requests.
+// lookups caches the roles, systems and institutions of a page of
+// requests, and holds its applicants, deciders and their current
+// certificates, read for the whole page at once (prefetch).
 type lookups struct {
 	q       store.Queries
 	roles   map[int64]domain.Role
 	systems map[int64]domain.System
 	insts   map[int64]domain.Institution
+	users   map[int64]domain.User
+	certs   map[int64]domain.Certificate
+}
+
+// prefetch reads the users and current certificates of reqs in a few
+// statements instead of two per request.
+func (l *lookups) prefetch(ctx context.Context, reqs []domain.RoleRequest) error {
+	var applicants, people []int64
+	for _, r := range reqs {
+		applicants = append(applicants, r.UserID)
+		people = append(people, r.UserID)
+		if r.DeciderID != 0 {
+			people = append(people, r.DeciderID)
+		}
+	}
+	var err error
+	if l.users, err = l.q.GetUsers(ctx, people); err != nil {
+		return err
+	}
+	l.certs, err = l.q.CurrentCertificates(ctx, applicants)
+	return err
 }
 
 func (l *lookups) role(ctx context.Context, id int64) (domain.Role, error) {
@@ -195,8 +222,9 @@ func (l *lookups) item(ctx context.Context, r domain.RoleRequest, now time.Time)
 	if it.System, err = l.system(ctx, it.Role.SystemID); err != nil {
 		return it, err
 	}
-	if it.Applicant, err = l.q.GetUser(ctx, r.UserID); err != nil {
-		return it, err
+	var ok bool
+	if it.Applicant, ok = l.users[r.UserID]; !ok {
+		return it, fmt.Errorf("applicant %d of request %d: %w", r.UserID, r.ID, store.ErrNotFound)
 	}
 	if it.Institution, err = l.inst(ctx, it.Applicant.InstitutionID); err != nil {
 		return it, err
@@ -204,19 +232,11 @@ func (l *lookups) item(ctx context.Context, r domain.RoleRequest, now time.Time)
 	if it.Approver, err = l.inst(ctx, r.ApproverInstitutionID); err != nil {
 		return it, err
 	}
-	certs, err := l.q.ListCertificates(ctx, r.UserID)
-	if err != nil {
-		return it, err
-	}
-	for i := range certs {
-		if certs[i].Current() {
-			it.Cert = &certs[i]
-		}
+	if c, ok := l.certs[r.UserID]; ok {
+		it.Cert = &c
 	}
 	if r.DeciderID != 0 {
-		if u, err := l.q.GetUser(ctx, r.DeciderID); err == nil {
-			it.Decider = u.Name
-		}
+		it.Decider = l.users[r.DeciderID].Name
 	}
 	return it, nil
 }

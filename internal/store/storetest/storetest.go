@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InTx", testInTx},
 		{"InTxConcurrent", testInTxConcurrent},
 		{"RecordLogin", testRecordLogin},
+		{"BatchLookups", testBatchLookups},
 		{"Sessions", testSessions},
 		{"Challenges", testChallenges},
 		{"ChallengeRace", testChallengeRace},
