@@ -63,6 +63,8 @@ func (s *Server) requireConfirm(next http.Handler) http.Handler {
 		p := confirmPage{Next: safeNext(back)}
 		if resume, ok := resumeOf(r); ok {
 			p.ResumeAction, p.Resume = r.URL.Path, resume
+			p.ActionLabel = resumeLabel(lang, r.URL.Path)
+			p.Fields, _ = resumeFields(lang, resume)
 			p.Notice = translate(lang, "confirm.post_lead")
 		} else {
 			p.Notice = translate(lang, "confirm.post_again")
@@ -83,7 +85,11 @@ type confirmPage struct {
 	// form posting to ResumeAction again (Resumed).
 	ResumeAction, Resume string
 	Resumed              bool
-	Fields               []resumeField
+	// ActionLabel names the carried action in the user's language ("계정
+	// 잠금"); Fields are its decoded form. Both are shown before and after
+	// the signature, so the user sees what the signature is for.
+	ActionLabel string
+	Fields      []resumeField
 }
 
 // resumeField is one field of the form to send again; Label, when set,
@@ -139,6 +145,30 @@ func resumeFields(lang, enc string) ([]resumeField, bool) {
 	return out, true
 }
 
+// resumeLabel names the action of a carried form by its path, in lang:
+// the account actions and grant revocation of /admin/users and the
+// approvers section. It returns "" for any other path (the page then shows
+// the path alone).
+func resumeLabel(lang, path string) string {
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	key := ""
+	switch {
+	case len(seg) < 3 || seg[0] != "admin":
+	case seg[1] == "users" && len(seg) == 4:
+		key = "admin.action_" + seg[3] // lock, unlock, sessions, reregister
+	case seg[1] == "users" && len(seg) == 6 && seg[3] == "grants" && seg[5] == "revoke":
+		key = "confirm.action.grant_revoke"
+	case seg[1] == "approvers" && len(seg) == 3 && seg[2] == "grant":
+		key = "confirm.action.approver_grant"
+	case seg[1] == "approvers" && len(seg) == 4 && seg[3] == "revoke":
+		key = "confirm.action.approver_revoke"
+	}
+	if _, ok := messages[key]; !ok || key == "" {
+		return ""
+	}
+	return translate(lang, key)
+}
+
 // safeNext keeps only a local path, so the confirmation cannot redirect
 // elsewhere.
 func safeNext(p string) string {
@@ -166,7 +196,12 @@ func (s *Server) confirmCreate(w http.ResponseWriter, r *http.Request) {
 		resumeAction, resume = "", ""
 	}
 	fail := func(code, msg string) any {
-		return confirmPage{Next: next, Error: msg, Code: code, ResumeAction: resumeAction, Resume: resume}
+		p := confirmPage{Next: next, Error: msg, Code: code, ResumeAction: resumeAction, Resume: resume}
+		if resumeAction != "" {
+			p.ActionLabel = resumeLabel(st.lang, resumeAction)
+			p.Fields, _ = resumeFields(st.lang, resume)
+		}
+		return p
 	}
 	v, err := s.auth.Verify(ctx, pki.PurposeConfirm, sr)
 	if err != nil {
@@ -198,7 +233,7 @@ func (s *Server) confirmCreate(w http.ResponseWriter, r *http.Request) {
 	if resumeAction != "" {
 		if fields, ok := resumeFields(st.lang, resume); ok {
 			s.render(w, r, http.StatusOK, "confirm", confirmPage{Next: next, ResumeAction: resumeAction, Resumed: true,
-				Fields: fields, Notice: translate(st.lang, "confirm.resume_lead")})
+				ActionLabel: resumeLabel(st.lang, resumeAction), Fields: fields, Notice: translate(st.lang, "confirm.resume_lead")})
 			return
 		}
 	}
@@ -217,6 +252,9 @@ func init() {
 		"confirm.resume_lead":             {"본인 확인이 끝났습니다. 요청하신 작업은 아직 실행되지 않았습니다. 아래 내용을 확인하고 [계속]을 누르면 실행합니다.", "You are confirmed. The action has not been carried out yet: check it below and press Continue to run it."},
 		"confirm.resume_action":           {"작업", "Action"},
 		"confirm.resume_button":           {"계속", "Continue"},
+		"confirm.action.grant_revoke":     {"권한 회수", "Revoke a role"},
+		"confirm.action.approver_grant":   {"승인자 지정", "Grant an approver role"},
+		"confirm.action.approver_revoke":  {"승인자 해제", "Take back an approver role"},
 		"confirm.field.purpose":           {"열람 사유", "Reason for viewing"},
 		"confirm.field.reason":            {"사유", "Reason"},
 		"confirm.not_yours":               {"이 계정에 등록된 인증서가 아닙니다. 로그인에 사용한 인증서를 선택하세요.", "This certificate is not registered to your account. Choose the one you log in with."},
