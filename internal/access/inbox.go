@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -167,8 +168,8 @@ type lookups struct {
 	certs   map[int64]domain.Certificate
 }
 
-// prefetch reads the users and current certificates of reqs in a few
-// statements instead of two per request.
+// prefetch reads the users, their current certificates and the
+// institutions of reqs in a few statements instead of several per request.
 func (l *lookups) prefetch(ctx context.Context, reqs []domain.RoleRequest) error {
 	var applicants, people []int64
 	for _, r := range reqs {
@@ -182,8 +183,19 @@ func (l *lookups) prefetch(ctx context.Context, reqs []domain.RoleRequest) error
 	if l.users, err = l.q.GetUsers(ctx, people); err != nil {
 		return err
 	}
-	l.certs, err = l.q.CurrentCertificates(ctx, applicants)
-	return err
+	if l.certs, err = l.q.CurrentCertificates(ctx, applicants); err != nil {
+		return err
+	}
+	var insts []int64
+	for _, r := range reqs {
+		insts = append(insts, l.users[r.UserID].InstitutionID, r.ApproverInstitutionID)
+	}
+	found, err := l.q.GetInstitutions(ctx, insts)
+	if err != nil {
+		return err
+	}
+	maps.Copy(l.insts, found)
+	return nil
 }
 
 func (l *lookups) role(ctx context.Context, id int64) (domain.Role, error) {

@@ -43,6 +43,9 @@ type Queries interface {
 	UpdateInstitution(ctx context.Context, in *domain.Institution) error
 	GetInstitution(ctx context.Context, id int64) (domain.Institution, error)
 	GetInstitutionByCode(ctx context.Context, code string) (domain.Institution, error)
+	// GetInstitutions returns the institutions with the given IDs (absent
+	// when missing), for list pages.
+	GetInstitutions(ctx context.Context, ids []int64) (map[int64]domain.Institution, error)
 	// ListInstitutions returns institutions whose name or code contains q
 	// (all when q is empty), of the given kind (any when empty), by name.
 	ListInstitutions(ctx context.Context, f InstitutionFilter) ([]domain.Institution, int, error)

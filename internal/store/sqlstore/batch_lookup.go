@@ -81,3 +81,21 @@ func (q *queries) CurrentCertificates(ctx context.Context, userIDs []int64) (map
 	}
 	return out, nil
 }
+
+// GetInstitutions returns the institutions with the given IDs; missing
+// IDs are absent from the map.
+func (q *queries) GetInstitutions(ctx context.Context, ids []int64) (map[int64]domain.Institution, error) {
+	out := make(map[int64]domain.Institution, len(ids))
+	for _, chunk := range padIDs(ids) {
+		var w where
+		w.in("id", chunk)
+		insts, err := list(ctx, q, scanInst, "SELECT "+instCols+" FROM institutions"+w.sql(), w.args...)
+		if err != nil {
+			return nil, fmt.Errorf("get institutions: %w", err)
+		}
+		for _, in := range insts {
+			out[in.ID] = in
+		}
+	}
+	return out, nil
+}

@@ -147,7 +147,7 @@ func testInTxConcurrent(t *testing.T, s store.Store) {
 	}
 }
 
-// testBatchLookups covers GetUsers and CurrentCertificates, with more
+// testBatchLookups covers GetUsers, GetInstitutions and CurrentCertificates, with more
 // IDs than one statement takes and with duplicates and missing IDs.
 func testBatchLookups(t *testing.T, s store.Store) {
 	c := seedChain(t, s)
@@ -189,6 +189,11 @@ func testBatchLookups(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(empty) != 0 {
 		t.Errorf("GetUsers(nil) = %d users", len(empty))
+	}
+	insts, err := s.GetInstitutions(ctx(t), []int64{c.clinic.ID, c.centre.ID, c.clinic.ID, 999999})
+	must(t, err)
+	if len(insts) != 2 || insts[c.clinic.ID] != c.clinic || insts[c.centre.ID].Code != c.centre.Code {
+		t.Errorf("GetInstitutions = %+v; want the clinic and the centre", insts)
 	}
 	certs, err := s.CurrentCertificates(ctx(t), query)
 	must(t, err)
