@@ -322,6 +322,19 @@ func (s *Server) adminUserView(w http.ResponseWriter, r *http.Request) {
 
 // adminUserRender logs an access to user id's personal data with purpose
 // and renders their page with a notice or error.
+// userActions returns the account actions that make sense for a user in
+// status st: lock or unlock, whichever applies; nothing but ending
+// sessions for a withdrawn account.
+func userActions(st domain.UserStatus) []string {
+	switch st {
+	case domain.UserLocked:
+		return []string{"unlock", "sessions", "reregister"}
+	case domain.UserWithdrawn:
+		return []string{"sessions"}
+	}
+	return []string{"lock", "sessions", "reregister"}
+}
+
 func (s *Server) adminUserRender(w http.ResponseWriter, r *http.Request, status int, id int64, purpose, notice, errMsg string) {
 	ctx := r.Context()
 	admin := userFrom(ctx)
@@ -338,7 +351,7 @@ func (s *Server) adminUserRender(w http.ResponseWriter, r *http.Request, status 
 		return
 	}
 	p := &adminUserPage{User: u, Shown: true, Purpose: purpose, Notice: notice, Error: errMsg, Self: u.ID == admin.ID, PurposeMax: maxPurposeRunes,
-		Actions: []string{"lock", "unlock", "sessions", "reregister"}}
+		Actions: userActions(u.Status)}
 	names := instNames{}
 	p.Institution = names.get(ctx, s.store, u.InstitutionID)
 	if c, err := s.store.JurisdictionCentre(ctx, u.InstitutionID); err == nil {

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gwanmun/gwanmun/internal/audit"
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/pki"
+	"github.com/gwanmun/gwanmun/internal/store"
 )
 
 // Sensitive actions (an administrator granting or taking back roles,
@@ -210,8 +212,19 @@ func (s *Server) confirmCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	actor := audit.ActorOf(*st.user, clientIP(r))
+	detail := map[string]any{}
+	if resumeAction != "" {
+		detail["action"] = resumeAction
+	}
 	cert, err := s.store.GetCertificateByKeyHash(ctx, v.KeyHash)
 	if err != nil || cert.UserID != st.user.ID || !cert.Current() {
+		// A valid signature by a certificate that is not the user's
+		// current one: worth a trace.
+		if aerr := audit.Log(ctx, s.store, actor, "session.confirm_refused", "user", st.user.ID, detail, s.now()); aerr != nil {
+			s.serverError(w, r, aerr)
+			return
+		}
 		msg := translate(st.lang, "confirm.not_yours")
 		if wantsJSON(r) {
 			s.renderError(w, r, http.StatusForbidden, "confirm_not_yours", msg)
@@ -221,7 +234,14 @@ func (s *Server) confirmCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	if err := s.store.ConfirmSession(ctx, st.session.ID, now); err != nil {
+	err = s.store.InTx(ctx, func(q store.Queries) error {
+		if err := q.ConfirmSession(ctx, st.session.ID, now); err != nil {
+			return err
+		}
+		detail["cert_class"] = string(cert.Class)
+		return audit.Log(ctx, q, actor, "session.confirm", "user", st.user.ID, detail, now)
+	})
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -60,6 +60,15 @@ func TestConfirm(t *testing.T) {
 	anon := e.client()
 	res, body = anon.postForm("/auth/confirm", url.Values{"nonce": {"x"}})
 	wantStatus(t, "confirm without a session", res, body, http.StatusUnauthorized)
+
+	// Both good confirmations and the one with another account's
+	// certificate are in the audit log, under the user.
+	for action, want := range map[string]int{"session.confirm": 2, "session.confirm_refused": 1} {
+		ev, err := e.s.store.ListAudit(e.ctx, store.AuditFilter{Action: action, ActorID: u.ID, Page: store.Page{Limit: 10}})
+		if err != nil || len(ev) != want {
+			t.Errorf("audit %s: %d events, %v; want %d", action, len(ev), err, want)
+		}
+	}
 }
 
 // TestConfirmAdminUserActions: acting on an account asks an unconfirmed
