@@ -85,7 +85,10 @@ type InboxFilter struct {
 	Applicant string // part of the applicant's name or login ID
 	Escalated bool   // the province / national queue instead of the own institution's
 	History   bool   // decided requests only (any status but pending)
-	Page      store.Page
+	// CountCap, when positive, stops the total at CountCap+1 (see
+	// store.RequestFilter).
+	CountCap int
+	Page     store.Page
 }
 
 // InboxItem is a request with what the approver needs to decide it.
@@ -105,7 +108,7 @@ type InboxItem struct {
 // ones and newest first for history, with the applicant's details.
 func Inbox(ctx context.Context, q store.Queries, sc Scope, f InboxFilter, now time.Time) ([]InboxItem, int, error) {
 	rf := store.RequestFilter{Status: f.Status, RoleID: f.RoleID, CreatedAfter: f.From, CreatedBefore: f.To, Page: f.Page,
-		NewestFirst: f.Status != domain.RequestPending, Decided: f.History}
+		NewestFirst: f.Status != domain.RequestPending, Decided: f.History, CountCap: f.CountCap}
 	switch {
 	case f.Escalated && sc.National:
 		rf.Escalated = true

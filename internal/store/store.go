@@ -290,6 +290,9 @@ type RequestFilter struct {
 	Status                 domain.RequestStatus
 	CreatedBefore          time.Time
 	CreatedAfter           time.Time
+	// CountCap, when positive, stops the total at CountCap+1 ("more than
+	// CountCap"): an exact count reads every matching row.
+	CountCap int
 	Page
 }
 

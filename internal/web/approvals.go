@@ -11,6 +11,10 @@ import (
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
+// approvalsCountCap is where the inbox stops counting (an exact count of a
+// busy centre's history read tens of thousands of rows per page view).
+const approvalsCountCap = 10_000
+
 // approvalsPage is the data of the approver's inbox (승인 관리).
 type approvalsPage struct {
 	Tab       string // inbox, escalated, history
@@ -19,6 +23,7 @@ type approvalsPage struct {
 	Total     int
 	Page      int
 	Pages     int
+	Capped    bool // more than approvalsCountCap requests match: the pager stops there
 	Filter    approvalsFilter
 	Roles     []domain.Role
 	Results   []decisionResult
@@ -76,7 +81,7 @@ func (s *Server) approvalsRender(w http.ResponseWriter, r *http.Request, status 
 	}
 	p.Page, _ = strconv.Atoi(q.Get("page"))
 	p.Page = max(p.Page, 1)
-	f := access.InboxFilter{Status: domain.RequestPending, Escalated: p.Tab == "escalated",
+	f := access.InboxFilter{Status: domain.RequestPending, Escalated: p.Tab == "escalated", CountCap: approvalsCountCap,
 		Page: store.Page{Offset: (p.Page - 1) * approvalsPageSize, Limit: approvalsPageSize}}
 	p.Filter = approvalsFilter{Status: q.Get("status"), From: q.Get("from"), To: q.Get("to"), Applicant: q.Get("applicant")}
 	p.Filter.RoleID, _ = strconv.ParseInt(q.Get("role"), 10, 64)
@@ -98,7 +103,8 @@ func (s *Server) approvalsRender(w http.ResponseWriter, r *http.Request, status 
 		s.serverError(w, r, err)
 		return
 	}
-	p.Pages = max(1, (p.Total+approvalsPageSize-1)/approvalsPageSize)
+	p.Capped = p.Total > approvalsCountCap
+	p.Pages = max(1, (min(p.Total, approvalsCountCap)+approvalsPageSize-1)/approvalsPageSize)
 	for _, id := range sc.Direct {
 		if role, err := s.store.GetRole(ctx, id); err == nil {
 			p.Roles = append(p.Roles, role)

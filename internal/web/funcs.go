@@ -24,6 +24,7 @@ func pageFuncs(lang string) template.FuncMap {
 			}
 			return out
 		},
+		"pageWindow": pageWindow,
 		// field bundles the arguments of the "field" partial.
 		"field": func(name, label, value string, errs map[string]string, typ, help, auto string) map[string]string {
 			return map[string]string{"Name": name, "Label": label, "Value": value, "Error": errs[name],
@@ -71,4 +72,27 @@ func pick(lang, ko, en string) string {
 		return en
 	}
 	return ko
+}
+
+// pageWindow returns the page numbers a pager shows for page cur of
+// pages: the first and the last, and two on each side of cur, with a 0
+// where numbers are left out ("1 … 7 8 9 10 11 … 2900").
+func pageWindow(cur, pages int) []int {
+	cur = max(1, min(cur, pages))
+	var out []int
+	last := 0
+	for i := 1; i <= pages; i++ {
+		if i != 1 && i != pages && (i < cur-2 || i > cur+2) {
+			continue
+		}
+		switch {
+		case last == 0 || i == last+1:
+		case i == last+2: // a gap of one page: show the page instead
+			out = append(out, last+1)
+		default:
+			out = append(out, 0)
+		}
+		out, last = append(out, i), i
+	}
+	return out
 }

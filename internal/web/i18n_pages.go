@@ -161,6 +161,7 @@ var pageMessages = map[string]message{
 	"approvals.approve":        {"선택 승인", "Approve selected"},
 	"approvals.reject":         {"선택 반려", "Reject selected"},
 	"approvals.pages":          {"페이지", "Pages"},
+	"approvals.capped":         {"10,000건이 넘습니다. 쪽 번호는 최근 10,000건까지만 보여 드립니다. 기간, 상태, 역할로 좁혀 보세요.", "More than 10,000 requests match; the pages reach the latest 10,000. Narrow the list by period, status or role."},
 	"approvals.none":           {"처리할 신청이 없습니다.", "Nothing is waiting."},
 	"approvals.none_history":   {"처리 내역이 없습니다.", "No decided request."},
 	"approvals.choose_action":  {"승인 또는 반려를 선택하세요.", "Choose approve or reject."},

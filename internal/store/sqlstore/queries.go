@@ -655,7 +655,12 @@ func (q *queries) ListRequests(ctx context.Context, f store.RequestFilter) ([]do
 	if !f.CreatedAfter.IsZero() {
 		w.add("created_at > ?", f.CreatedAfter.UnixMicro())
 	}
-	total, err := q.count(ctx, "SELECT COUNT(*) FROM role_requests"+w.sql(), w.args...)
+	countQuery := "SELECT COUNT(*) FROM role_requests" + w.sql()
+	countArgs := w.args
+	if f.CountCap > 0 {
+		countQuery = "SELECT COUNT(*) FROM (SELECT 1 FROM role_requests" + w.sql() + fmt.Sprintf(" LIMIT %d) m", f.CountCap+1)
+	}
+	total, err := q.count(ctx, countQuery, countArgs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list requests: %w", err)
 	}

@@ -207,3 +207,20 @@ func bytes32(n byte) []byte {
 	b[0], b[31] = n, 0xB
 	return b
 }
+
+// testRequestCountCap: a capped count stops at CountCap+1.
+func testRequestCountCap(t *testing.T, s store.Store) {
+	b := seedBase(t, s)
+	for i := range 5 {
+		u := newUser(t, s, b.clinic.ID, fmt.Sprintf("cap%02d", i), "상한")
+		r := domain.RoleRequest{UserID: u.ID, RoleID: b.role.ID, ApproverInstitutionID: b.centre.ID, Status: domain.RequestPending, CreatedAt: t0}
+		must(t, s.CreateRequest(ctx(t), &r))
+	}
+	for _, tc := range []struct{ cap, want int }{{0, 5}, {2, 3}, {4, 5}, {5, 5}, {10, 5}} {
+		reqs, total, err := s.ListRequests(ctx(t), store.RequestFilter{ApproverInstitutionID: b.centre.ID, CountCap: tc.cap, Page: store.Page{Limit: 2}})
+		must(t, err)
+		if total != tc.want || len(reqs) != 2 {
+			t.Errorf("CountCap %d: total %d, %d rows; want %d, 2", tc.cap, total, len(reqs), tc.want)
+		}
+	}
+}

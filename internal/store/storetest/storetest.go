@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InTxConcurrent", testInTxConcurrent},
 		{"RecordLogin", testRecordLogin},
 		{"BatchLookups", testBatchLookups},
+		{"RequestCountCap", testRequestCountCap},
 		{"Sessions", testSessions},
 		{"Challenges", testChallenges},
 		{"ChallengeRace", testChallengeRace},
