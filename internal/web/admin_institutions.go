@@ -123,6 +123,11 @@ func (s *Server) adminInstitutionsRender(w http.ResponseWriter, r *http.Request,
 	}
 	p.Pager = newPager(q, "/admin/institutions", page, total, false)
 	names := instNames{}
+	ids := make([]int64, 0, len(ins))
+	for _, in := range ins {
+		ids = append(ids, in.ParentID)
+	}
+	names.preload(ctx, s.store, ids)
 	for _, in := range ins {
 		p.Rows = append(p.Rows, adminInstRow{Inst: in, Parent: names.get(ctx, s.store, in.ParentID)})
 	}
