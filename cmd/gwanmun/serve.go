@@ -173,7 +173,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := f.logger(stderr)
-	setGCDefault()
 	st, err := openStore(ctx, f.db)
 	if err != nil {
 		return err
@@ -205,6 +204,7 @@ func setGCDefault() {
 // serveOn serves on ln, prints the URL once ready, and serves until ctx
 // ends, then shuts down gracefully. extra carries demo-only settings.
 func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store, v *pki.Verifier, log *slog.Logger, stdout io.Writer, extra web.Config) error {
+	setGCDefault() // serve and demo alike
 	base := f.baseURL
 	if base == "" {
 		base = "http://" + ln.Addr().String()

@@ -241,7 +241,7 @@ func (in postInput) apply(p *domain.Post) {
 }
 
 // maxPostJSON bounds a post's JSON: a body of maxBody characters fits
-// even with every character escaped as \uXXXX.
+// even with every character written as a six-byte \u escape.
 const maxPostJSON = 256 << 10
 
 // readPostInput decodes a post's JSON (no unknown fields); on failure it

@@ -43,59 +43,45 @@ func padIDs(ids []int64) [][]int64 {
 	return out
 }
 
-// GetUsers returns the users with the given IDs; missing IDs are absent
-// from the map.
-func (q *queries) GetUsers(ctx context.Context, ids []int64) (map[int64]domain.User, error) {
-	out := make(map[int64]domain.User, len(ids))
+// byIDs runs "SELECT cols FROM table WHERE col IN (…) [AND cond…]" for
+// ids, one statement per chunk, and maps the rows by key (a later row
+// replaces an earlier one with the same key).
+func byIDs[T any](ctx context.Context, q *queries, what, cols, table, col string, ids []int64, scan func(sc scanner) (T, error), key func(T) int64, conds ...string) (map[int64]T, error) {
+	out := make(map[int64]T, len(ids))
 	for _, chunk := range padIDs(ids) {
 		var w where
-		w.in("id", chunk)
-		users, err := list(ctx, q, scanUser, "SELECT "+userCols+" FROM users"+w.sql(), w.args...)
-		if err != nil {
-			return nil, fmt.Errorf("get users: %w", err)
+		w.in(col, chunk)
+		for _, c := range conds {
+			w.add(c)
 		}
-		for _, u := range users {
-			out[u.ID] = u
+		rows, err := list(ctx, q, scan, "SELECT "+cols+" FROM "+table+w.sql()+" ORDER BY id", w.args...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		for _, r := range rows {
+			out[key(r)] = r
 		}
 	}
 	return out, nil
 }
 
-// CurrentCertificates returns each user's current certificate (neither
-// replaced nor removed; the newest if there were several); users without
-// one are absent from the map.
-func (q *queries) CurrentCertificates(ctx context.Context, userIDs []int64) (map[int64]domain.Certificate, error) {
-	out := make(map[int64]domain.Certificate, len(userIDs))
-	for _, chunk := range padIDs(userIDs) {
-		var w where
-		w.in("user_id", chunk)
-		w.add("replaced_at IS NULL")
-		w.add("removed_at IS NULL")
-		certs, err := list(ctx, q, scanCert, "SELECT "+certCols+" FROM certificates"+w.sql()+" ORDER BY id", w.args...)
-		if err != nil {
-			return nil, fmt.Errorf("current certificates: %w", err)
-		}
-		for _, c := range certs {
-			out[c.UserID] = c // ordered by id: the newest wins
-		}
-	}
-	return out, nil
+// GetUsers returns the users with the given IDs; missing IDs are absent
+// from the map.
+func (q *queries) GetUsers(ctx context.Context, ids []int64) (map[int64]domain.User, error) {
+	return byIDs(ctx, q, "get users", userCols, "users", "id", ids, scanUser, func(u domain.User) int64 { return u.ID })
 }
 
 // GetInstitutions returns the institutions with the given IDs; missing
 // IDs are absent from the map.
 func (q *queries) GetInstitutions(ctx context.Context, ids []int64) (map[int64]domain.Institution, error) {
-	out := make(map[int64]domain.Institution, len(ids))
-	for _, chunk := range padIDs(ids) {
-		var w where
-		w.in("id", chunk)
-		insts, err := list(ctx, q, scanInst, "SELECT "+instCols+" FROM institutions"+w.sql(), w.args...)
-		if err != nil {
-			return nil, fmt.Errorf("get institutions: %w", err)
-		}
-		for _, in := range insts {
-			out[in.ID] = in
-		}
-	}
-	return out, nil
+	return byIDs(ctx, q, "get institutions", instCols, "institutions", "id", ids, scanInst,
+		func(in domain.Institution) int64 { return in.ID })
+}
+
+// CurrentCertificates returns each user's current certificate (neither
+// replaced nor removed; the newest if there were several: rows come by
+// id); users without one are absent from the map.
+func (q *queries) CurrentCertificates(ctx context.Context, userIDs []int64) (map[int64]domain.Certificate, error) {
+	return byIDs(ctx, q, "current certificates", certCols, "certificates", "user_id", userIDs, scanCert,
+		func(c domain.Certificate) int64 { return c.UserID }, "replaced_at IS NULL", "removed_at IS NULL")
 }

@@ -855,7 +855,7 @@ func (q *queries) AppendAudit(ctx context.Context, e *domain.AuditEvent) error {
 		// only if the guess holds (one statement, which also takes the
 		// head's row lock); otherwise read it, locked, and move it.
 		moved := false
-		if h := q.s.auditHead.Load(); h != nil && q.s.gc != nil {
+		if h := q.s.auditHead.Load(); h != nil {
 			ev.Seq, ev.PrevHash = h.seq+1, h.hash
 			ev.Hash = store.AuditHash(ev.PrevHash, ev)
 			n, err := q.exec(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4", ev.Seq, ev.Hash, h.seq, nonNil(h.hash))

@@ -69,8 +69,7 @@ type Store struct {
 	dialect Dialect
 	// On SQLite, prepared statements of the reader pool and the writer.
 	rcache, wcache *stmtCache
-	// gc runs the transactions, several per commit (groupcommit.go);
-	// nil on :memory:.
+	// gc runs the transactions, several per commit (groupcommit.go).
 	gc   *committer
 	ckpt *checkpointer
 	// auditHead is the audit chain's head after this process's last
@@ -164,12 +163,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	switch {
-	case s.wcache != nil:
-		s.gc = newCommitter(s)
+	s.gc = newCommitter(s)
+	if s.wcache != nil {
 		s.ckpt = startCheckpointer(db, checkpointEvery)
-	case dialect == Postgres:
-		s.gc = newCommitter(s)
 	}
 	return s, nil
 }
@@ -280,8 +276,8 @@ func SchemaVersion() int64 {
 // use the Store itself (only tx) for writes, which would wait for the
 // lock fn holds. When PostgreSQL aborts the transaction as a deadlock
 // victim or serialization failure, InTx runs fn again (up to three times
-// in all), so fn must not have effects outside the transaction. Except on
-// :memory:, transactions that wait for one another share one commit
+// in all), so fn must not have effects outside the transaction.
+// Transactions that wait for one another share one commit
 // (groupcommit.go): fn runs inside a savepoint, its failure undoes only its
 // own writes, and InTx returns only after the shared commit; should that
 // transaction break, fn runs again on its own. fn must not call InTx.
@@ -300,35 +296,7 @@ func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) error {
 }
 
 func (s *Store) inTxOnce(ctx context.Context, fn func(q *queries) error) error {
-	if s.gc != nil {
-		return s.gc.do(ctx, fn)
-	}
-	var opts *sql.TxOptions
-	if s.dialect == Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
-	}
-	tx, err := s.wdb.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			tx.Rollback()
-		}
-	}()
-	var c conn = tx
-	if s.wcache != nil {
-		c = cachedTx{tx: tx, c: s.wcache}
-	}
-	if err := fn(&queries{s: s, db: c, w: c, tx: true}); err != nil {
-		return err
-	}
-	done = true
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", mapErr(err))
-	}
-	return nil
+	return s.gc.do(ctx, fn)
 }
 
 // mapErr turns unique violations into store.ErrAlreadyExists and foreign
