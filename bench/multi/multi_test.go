@@ -208,7 +208,8 @@ func TestTwoProcesses(t *testing.T) {
 		if err := db.QueryRowContext(ctx, `SELECT status, (SELECT COUNT(*) FROM role_grants g WHERE g.request_id = r.id) FROM role_requests r WHERE r.id = $1`, id).Scan(&status, &grants); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE action = 'request.approve' AND target_id = $1`, fmt.Sprint(id)).Scan(&events); err != nil {
+		if err := db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM audit_events WHERE action = 'request.approve' AND target_id = $1) +
+			(SELECT COUNT(*) FROM audit_pending WHERE action = 'request.approve' AND target_id = $1)`, fmt.Sprint(id)).Scan(&events); err != nil {
 			t.Fatal(err)
 		}
 		if status != "approved" || grants != 1 || events != 1 {

@@ -31,11 +31,20 @@ func ActorOf(u domain.User, clientAddr string) Actor {
 // Log appends one event. detail must not contain personal data; it is
 // stored as a JSON object.
 func Log(ctx context.Context, q store.Queries, a Actor, action, targetType string, targetID int64, detail map[string]any, at time.Time) error {
+	e, err := Event(a, action, targetType, targetID, detail, at)
+	if err != nil {
+		return err
+	}
+	return q.AppendAudit(ctx, &e)
+}
+
+// Event returns the event Log would append.
+func Event(a Actor, action, targetType string, targetID int64, detail map[string]any, at time.Time) (domain.AuditEvent, error) {
 	d := "{}"
 	if len(detail) > 0 {
 		b, err := json.Marshal(detail)
 		if err != nil {
-			return err
+			return domain.AuditEvent{}, err
 		}
 		d = string(b)
 	}
@@ -51,5 +60,5 @@ func Log(ctx context.Context, q store.Queries, a Actor, action, targetType strin
 	if targetID != 0 {
 		e.TargetID = strconv.FormatInt(targetID, 10)
 	}
-	return q.AppendAudit(ctx, &e)
+	return e, nil
 }

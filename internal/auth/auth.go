@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"time"
 
@@ -185,12 +184,14 @@ func (e *LoginError) Message(lang string) string {
 	return m[0]
 }
 
-// Login verifies a login response and, in one transaction, consumes the
-// nonce, finds the account that registered the certificate, records the
-// login time and runs then (which starts the session and writes the audit
-// event), so a login costs one write transaction. The returned
+// Login verifies a login response and makes the login's writes with
+// store.Queries.Login: the nonce is consumed, and when the certificate is
+// registered and current and its account may log in, the login time, the
+// session and the audit event of the attempt that prepare returns are
+// written, all at once. prepare gets the verified certificate; Login fills
+// the attempt's nonce, purpose, origin, key hash and time. The returned
 // certificate record is the registered one.
-func (s *Service) Login(ctx context.Context, r pki.SignedResponse, then func(q store.Queries, u domain.User, c domain.Certificate) error) (domain.User, domain.Certificate, error) {
+func (s *Service) Login(ctx context.Context, r pki.SignedResponse, prepare func(v *Verified) store.LoginAttempt) (domain.User, domain.Certificate, error) {
 	v, nonce, err := s.check(ctx, pki.PurposeLogin, r)
 	if err != nil {
 		if nonce != "" {
@@ -200,46 +201,46 @@ func (s *Service) Login(ctx context.Context, r pki.SignedResponse, then func(q s
 		}
 		return domain.User{}, domain.Certificate{}, err
 	}
-	var u domain.User
-	var cert domain.Certificate
-	err = s.Store.InTx(ctx, func(q store.Queries) error {
-		if err := s.consume(ctx, q, pki.PurposeLogin, nonce); err != nil {
-			return err
-		}
-		var err error
-		if cert, err = q.GetCertificateByKeyHash(ctx, v.KeyHash); errors.Is(err, store.ErrNotFound) {
-			return &LoginError{Code: CodeNotRegistered}
-		} else if err != nil {
-			return err
-		}
-		if !cert.Current() {
-			if !cert.RemovedAt.IsZero() {
-				return &LoginError{Code: CodeNotRegistered}
-			}
-			return &LoginError{Code: CodeCertReplaced}
-		}
-		// The login time is written before the status is known; a refusal
-		// rolls it back with the rest.
-		if u, err = q.RecordLogin(ctx, cert.UserID, s.now()); err != nil {
-			return err
-		}
-		switch u.Status {
-		case domain.UserWithdrawn:
-			return &LoginError{Code: CodeNotRegistered}
-		case domain.UserLocked:
-			return &LoginError{Code: CodeAccountLocked}
-		}
-		return then(q, u, cert)
-	})
+	a := prepare(v)
+	a.Nonce, a.Purpose, a.Origin, a.KeyHash, a.At = nonce, pki.PurposeLogin, s.Origin, v.KeyHash, s.now()
+	res, err := s.Store.Login(ctx, a)
 	if err != nil {
-		var le *LoginError
-		if errors.As(err, &le) {
-			// The refusal rolled the transaction back: burn the nonce.
-			if cerr := s.consume(ctx, s.Store, pki.PurposeLogin, nonce); cerr != nil && pki.Code(cerr) != pki.CodeNonceReplayed {
-				return domain.User{}, domain.Certificate{}, cerr
-			}
-		}
 		return domain.User{}, domain.Certificate{}, err
 	}
-	return u, cert, nil
+	if err := loginRefusal(res, s.Origin, a.At); err != nil {
+		return domain.User{}, domain.Certificate{}, err
+	}
+	return res.User, res.Cert, nil
+}
+
+// loginRefusal returns why res is not a login, in the order the checks
+// are made: the nonce, the certificate, the account.
+func loginRefusal(res store.LoginResult, origin string, now time.Time) error {
+	switch {
+	case res.Replayed:
+		return pki.ConsumeError(fmt.Errorf("login challenge already used: %w", store.ErrConflict))
+	case !res.Consumed:
+		return pki.ConsumeError(fmt.Errorf("login challenge: %w", store.ErrNotFound))
+	}
+	if err := pki.CheckChallenge(res.Challenge, pki.PurposeLogin, origin, now); err != nil {
+		return err
+	}
+	switch {
+	case res.Cert.ID == 0:
+		return &LoginError{Code: CodeNotRegistered}
+	case !res.Cert.RemovedAt.IsZero():
+		return &LoginError{Code: CodeNotRegistered}
+	case !res.Cert.Current():
+		return &LoginError{Code: CodeCertReplaced}
+	}
+	switch res.User.Status {
+	case domain.UserWithdrawn:
+		return &LoginError{Code: CodeNotRegistered}
+	case domain.UserLocked:
+		return &LoginError{Code: CodeAccountLocked}
+	}
+	if !res.LoggedIn {
+		return fmt.Errorf("login of user %d was not recorded", res.User.ID)
+	}
+	return nil
 }

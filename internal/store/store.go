@@ -58,10 +58,10 @@ type Queries interface {
 	UpdateUser(ctx context.Context, u *domain.User) error
 	GetUser(ctx context.Context, id int64) (domain.User, error)
 	GetUserByLoginID(ctx context.Context, loginID string) (domain.User, error)
-	// RecordLogin sets the user's last login time to at and returns the
-	// user as it now is, in one statement (a login's user lookup and
-	// write); ErrNotFound when there is no such user.
-	RecordLogin(ctx context.Context, id int64, at time.Time) (domain.User, error)
+	// Login makes a certificate login's writes, all or none, and reports
+	// what it found (see LoginAttempt and LoginResult). It consumes the
+	// challenge whatever the outcome.
+	Login(ctx context.Context, a LoginAttempt) (LoginResult, error)
 	// GetUsers returns the users with the given IDs (absent when missing),
 	// for list pages: one statement per 500 IDs instead of one per row.
 	GetUsers(ctx context.Context, ids []int64) (map[int64]domain.User, error)
@@ -115,8 +115,10 @@ type Queries interface {
 	AddConsentVersion(ctx context.Context, c *domain.ConsentVersion) error // sets Version to the next number
 	LatestConsentVersion(ctx context.Context) (domain.ConsentVersion, error)
 
-	// Audit log. AppendAudit fills Seq, PrevHash and Hash, chaining the new
-	// event to the last one atomically.
+	// Audit log. AppendAudit records the event with the caller's writes;
+	// the store chains it to the log shortly after (Seq, PrevHash and Hash
+	// are given then, not to e). ListAudit (and ListAuditDesc) chain the
+	// events still waiting first, so they list every committed event.
 	AppendAudit(ctx context.Context, e *domain.AuditEvent) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]domain.AuditEvent, error)
 
@@ -316,4 +318,41 @@ type AuditFilter struct {
 	From, To   time.Time
 	AfterSeq   int64
 	Page
+}
+
+// LoginAttempt is a certificate login, its signature already verified.
+// It succeeds when the challenge Nonce, unused until now, is for Purpose
+// and Origin and expires after At; the certificate with KeyHash is
+// registered and current; and its user is neither locked nor withdrawn.
+// Then, all at once: the user's last login time becomes At, OldSession
+// (if any) is deleted, Session is created for the user and the
+// certificate, and Audit is recorded with the user as actor and target.
+type LoginAttempt struct {
+	Nonce           string
+	Purpose, Origin string
+	KeyHash         []byte
+	At              time.Time
+	// OldSession is the ID of a session the new one replaces, or "".
+	OldSession string
+	// Session is the new session; the store sets UserID, CertID,
+	// CreatedAt and LastSeenAt (At).
+	Session domain.Session
+	// Audit is the login's event; the store sets At, ActorID, Actor (the
+	// user's pseudonym) and TargetID (the user's ID). Its ClientAddr,
+	// Action, TargetType and Detail are the caller's.
+	Audit domain.AuditEvent
+}
+
+// LoginResult is what Login found.
+type LoginResult struct {
+	// Consumed: this call used the challenge, now in Challenge. Replayed:
+	// the nonce was used before. Neither: no such nonce.
+	Consumed, Replayed bool
+	Challenge          domain.Challenge
+	// Cert is the certificate registered with the key (zero ID: none),
+	// and User its user as found, with LastLoginAt set when LoggedIn.
+	Cert domain.Certificate
+	User domain.User
+	// LoggedIn: the session, login time and audit event were written.
+	LoggedIn bool
 }

@@ -39,19 +39,13 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var ns pendingSession
 	resp, err := signedResponseOf(sr.Nonce, sr.Certificate, sr.Signature, sr.CMS)
 	if err != nil {
 		s.renderError(w, r, http.StatusBadRequest, domain.EINVALID, "")
 		return
 	}
-	user, cert, err := s.auth.Login(ctx, resp, func(q store.Queries, u domain.User, c domain.Certificate) (err error) {
-		if ns, err = s.newSession(q, r, u, c.ID); err != nil {
-			return err
-		}
-		return audit.Log(ctx, q, audit.ActorOf(u, clientIP(r)), "user.login", "user", u.ID,
-			map[string]any{"cert_class": string(c.Class), "via": "api"}, s.now())
-	})
+	ns, cert, err := s.certLogin(r, resp, map[string]any{"via": "api"})
+	user := ns.user
 	if err != nil {
 		if !s.certFailure(w, r, err, "login_error", func(code, msg string) any { return nil }) {
 			s.apiError(w, r, err)

@@ -2,11 +2,14 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"time"
 
 	"github.com/gwanmun/gwanmun/internal/audit"
 	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -26,15 +29,8 @@ func (s *Server) loginCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, domain.EINVALID, "")
 		return
 	}
-	ctx := r.Context()
-	var ns pendingSession
-	user, cert, err := s.auth.Login(ctx, sr, func(q store.Queries, u domain.User, c domain.Certificate) (err error) {
-		if ns, err = s.newSession(q, r, u, c.ID); err != nil {
-			return err
-		}
-		return audit.Log(ctx, q, audit.ActorOf(u, clientIP(r)), "user.login", "user", u.ID,
-			map[string]any{"cert_class": string(c.Class)}, s.now())
-	})
+	ns, cert, err := s.certLogin(r, sr, nil)
+	user := ns.user
 	if err != nil {
 		if !s.certFailure(w, r, err, "login_error", func(code, msg string) any {
 			return loginErrorPage{Code: code, Message: msg, NotRegistered: code == auth.CodeNotRegistered}
@@ -66,6 +62,33 @@ func (s *Server) loginCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// certLogin logs in with a signed login challenge (auth.Service.Login):
+// on success the session is stored, for startSession to hand to the
+// browser, and the user.login event, with detail beside the certificate's
+// class, is recorded.
+func (s *Server) certLogin(r *http.Request, sr pki.SignedResponse, detail map[string]any) (pendingSession, domain.Certificate, error) {
+	ns, old := s.prepareSession(r)
+	var eventErr error
+	user, cert, err := s.auth.Login(r.Context(), sr, func(v *auth.Verified) store.LoginAttempt {
+		d := map[string]any{"cert_class": string(v.Class)}
+		maps.Copy(d, detail)
+		// The store fills in the user (actor and target) and the time.
+		ev, err := audit.Event(audit.Actor{ClientAddr: clientIP(r)}, "user.login", "user", 0, d, time.Time{})
+		eventErr = err
+		return store.LoginAttempt{OldSession: old, Session: ns.session, Audit: ev}
+	})
+	if err == nil {
+		err = eventErr // cannot happen: the detail is two strings
+	}
+	if err != nil {
+		return pendingSession{}, domain.Certificate{}, err
+	}
+	ns.user = user
+	ns.session.UserID, ns.session.CertID = user.ID, cert.ID
+	ns.session.CreatedAt, ns.session.LastSeenAt = user.LastLoginAt, user.LastLoginAt
+	return ns, cert, nil
 }
 
 // needsPersonalCert reports whether the user holds an active role that

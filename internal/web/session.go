@@ -127,11 +127,25 @@ type pendingSession struct {
 // transaction) and deletes the browser's previous one. startSession hands
 // it to the browser once q has committed.
 func (s *Server) newSession(q store.Queries, r *http.Request, user domain.User, certID int64) (pendingSession, error) {
-	ctx := r.Context()
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := q.DeleteSession(ctx, sessionID(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+	ns, old := s.prepareSession(r)
+	if old != "" {
+		if err := q.DeleteSession(r.Context(), old); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return pendingSession{}, err
 		}
+	}
+	ns.session.UserID, ns.session.CertID, ns.user = user.ID, certID, user
+	if err := q.CreateSession(r.Context(), &ns.session); err != nil {
+		return pendingSession{}, err
+	}
+	return ns, nil
+}
+
+// prepareSession makes a new session token and the session's row, without
+// its user, and returns with them the ID of the browser's previous session
+// (to delete), if it has one.
+func (s *Server) prepareSession(r *http.Request) (ns pendingSession, old string) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		old = sessionID(c.Value)
 	}
 	now := s.now()
 	token := randomToken(32)
@@ -139,21 +153,16 @@ func (s *Server) newSession(q store.Queries, r *http.Request, user domain.User, 
 	if len(ua) > 256 {
 		ua = ua[:256]
 	}
-	se := domain.Session{
+	ns = pendingSession{token: token, session: domain.Session{
 		ID:         sessionID(token),
-		UserID:     user.ID,
 		CSRFToken:  randomToken(32),
-		CertID:     certID,
 		CreatedAt:  now,
 		LastSeenAt: now,
 		ExpiresAt:  now.Add(s.cfg.SessionMax),
 		ClientAddr: clientIP(r),
 		UserAgent:  ua,
-	}
-	if err := q.CreateSession(ctx, &se); err != nil {
-		return pendingSession{}, err
-	}
-	return pendingSession{token: token, session: se, user: user}, nil
+	}}
+	return ns, old
 }
 
 // startSession sets the session cookie and makes the session the

@@ -28,15 +28,12 @@ import (
 // Under no load a batch holds one transaction and nothing waits: the
 // committer takes whatever is queued when it is ready, never a timer.
 //
-// PostgreSQL runs transactions in parallel, but every audited write
-// (almost every write) locks the audit chain's head row until its commit,
-// so concurrent logins queued on that lock, one commit and WAL flush
-// each. In one batch the head is locked once and flushed once; under
-// login load at 64 clients this raised the rate by about 15 % and cut the
-// p99 latency by two thirds (docs/performance.md). Each process has its
-// own committer; batches of several processes still take turns on the
-// head row, and a member that PostgreSQL aborts (deadlock, serialization
-// failure) is rolled back to its savepoint and retried by InTx.
+// On PostgreSQL the store does not use the committer: its transactions
+// run side by side on the pool (Store.direct). Group commit was added there
+// when every audited write locked the audit chain's head row until its
+// commit; audit events are now queued and chained in batches (audit.go),
+// so no row is shared by all writers, and one committer connection would
+// only make them wait for each other's round trips.
 
 const (
 	// maxBatch bounds the transactions of one commit; maxBatchTime stops a
@@ -62,7 +59,8 @@ type txResult struct {
 	pv       any // the panic value when panicked
 }
 
-// committer runs the transactions of a store with one writer connection.
+// committer runs the transactions of an SQLite store with its one writer
+// connection.
 type committer struct {
 	s    *Store
 	jobs chan *txJob // unbuffered: waiting callers queue in their send
@@ -178,6 +176,9 @@ func (g *committer) batch(first *txJob) {
 	}
 	g.commits.Add(1)
 	g.committed.Add(int64(len(ok)))
+	if q.audited {
+		g.s.sealer.wake()
+	}
 	for _, j := range ok {
 		j.done <- txResult{}
 	}
@@ -217,12 +218,16 @@ func (g *committer) alone(j *txJob) (r txResult) {
 	if err != nil {
 		return txResult{err: err}
 	}
-	if r = call(j.fn, &queries{s: g.s, db: c, w: c, tx: true}); r.err != nil || r.panicked {
+	q := &queries{s: g.s, db: c, w: c, tx: true}
+	if r = call(j.fn, q); r.err != nil || r.panicked {
 		tx.Rollback()
 		return r
 	}
 	if err := tx.Commit(); err != nil {
 		return txResult{err: fmt.Errorf("commit: %w", mapErr(err))}
+	}
+	if q.audited {
+		g.s.sealer.wake()
 	}
 	return txResult{}
 }

@@ -26,6 +26,9 @@ type queries struct {
 	db conn // for reads
 	w  conn // for writes (Store.wdb, or the transaction)
 	tx bool // db is a transaction
+	// audited is set by AppendAudit in a transaction: its commit wakes
+	// the audit sealer (audit.go).
+	audited bool
 }
 
 var _ store.Queries = (*queries)(nil)
@@ -838,60 +841,6 @@ func scanAudit(sc scanner) (domain.AuditEvent, error) {
 	return e, err
 }
 
-// AppendAudit chains e to the last event. It locks the chain head row
-// (audit_head) in its transaction, so appenders queue, also across
-// processes; the event and the new head commit together. The head is
-// first guessed from this process's previous append (one conditional
-// UPDATE instead of a read and a write); a wrong guess costs the read.
-// At defaults to now and is kept with microsecond precision.
-func (q *queries) AppendAudit(ctx context.Context, e *domain.AuditEvent) error {
-	if e.Action == "" {
-		return domain.Errorf(domain.EINVALID, "audit event without an action")
-	}
-	e.At = nowOr(e.At)
-	err := q.atomically(ctx, func(q *queries) error {
-		ev := *e
-		// Guess the head from this process's last append and move it
-		// only if the guess holds (one statement, which also takes the
-		// head's row lock); otherwise read it, locked, and move it.
-		moved := false
-		if h := q.s.auditHead.Load(); h != nil {
-			ev.Seq, ev.PrevHash = h.seq+1, h.hash
-			ev.Hash = store.AuditHash(ev.PrevHash, ev)
-			n, err := q.exec(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4", ev.Seq, ev.Hash, h.seq, nonNil(h.hash))
-			if err != nil {
-				return err
-			}
-			moved = n == 1
-		}
-		if !moved {
-			var seq int64
-			var prev []byte
-			if err := q.row(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").Scan(&seq, bytesCol{&prev}); err != nil {
-				return fmt.Errorf("read chain head: %w", mapErr(err))
-			}
-			ev.Seq, ev.PrevHash = seq+1, prev
-			ev.Hash = store.AuditHash(prev, ev)
-			if _, err := q.exec(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", ev.Seq, ev.Hash); err != nil {
-				return err
-			}
-		}
-		if _, err := q.exec(ctx, `INSERT INTO audit_events (`+auditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			ev.Seq, tv(ev.At), ev.ActorID, ev.Actor, ev.Action, ev.TargetType, ev.TargetID, ev.ClientAddr, ev.Detail,
-			nonNil(ev.PrevHash), ev.Hash); err != nil {
-			return err
-		}
-		// If the transaction rolls back, the next guess fails and reads.
-		q.s.auditHead.Store(&chainHead{seq: ev.Seq, hash: ev.Hash})
-		*e = ev
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("append audit event %q: %w", e.Action, err)
-	}
-	return nil
-}
-
 func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}
@@ -907,6 +856,9 @@ func (q *queries) ListAudit(ctx context.Context, f store.AuditFilter) ([]domain.
 
 // listAudit lists the audit events f selects, in order (an ORDER BY clause).
 func (q *queries) listAudit(ctx context.Context, f store.AuditFilter, order string) ([]domain.AuditEvent, error) {
+	if err := q.sealPending(ctx); err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
 	var w where
 	if f.ActorID != 0 {
 		w.add("actor_id = ?", f.ActorID)

@@ -21,7 +21,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"strings"
-	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
@@ -70,17 +70,9 @@ type Store struct {
 	// On SQLite, prepared statements of the reader pool and the writer.
 	rcache, wcache *stmtCache
 	// gc runs the transactions, several per commit (groupcommit.go).
-	gc   *committer
-	ckpt *checkpointer
-	// auditHead is the audit chain's head after this process's last
-	// append: AppendAudit's guess (queries.go).
-	auditHead atomic.Pointer[chainHead]
-}
-
-// chainHead is a position in the audit chain.
-type chainHead struct {
-	seq  int64
-	hash []byte
+	gc     *committer
+	ckpt   *checkpointer
+	sealer *sealer // chains queued audit events (audit.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -106,7 +98,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		db.SetMaxOpenConns(20)
+		db.SetMaxOpenConns(10)
 		db.SetMaxIdleConns(10)
 	default:
 		dialect = SQLite
@@ -163,10 +155,14 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	s.gc = newCommitter(s)
+	if dialect == SQLite {
+		s.gc = newCommitter(s)
+	}
 	if s.wcache != nil {
 		s.ckpt = startCheckpointer(db, checkpointEvery)
 	}
+	s.sealer = startSealer(s, sealEvery)
+	s.sealer.wake() // events a crash left queued
 	return s, nil
 }
 
@@ -181,6 +177,13 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.sealer != nil {
+		s.sealer.stop()
+		// Best effort: the next Open seals whatever this leaves.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.SealAudit(ctx)
+		cancel()
+	}
 	if s.gc != nil {
 		s.gc.stop()
 	}
@@ -296,7 +299,35 @@ func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) error {
 }
 
 func (s *Store) inTxOnce(ctx context.Context, fn func(q *queries) error) error {
-	return s.gc.do(ctx, fn)
+	if s.gc != nil {
+		return s.gc.do(ctx, fn)
+	}
+	return s.direct(ctx, fn)
+}
+
+// direct runs fn in a transaction of its own on the pool: PostgreSQL's
+// transactions run side by side, and its commits of concurrent
+// transactions share their WAL flushes by themselves.
+func (s *Store) direct(ctx context.Context, fn func(q *queries) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	q := &queries{s: s, db: tx, w: tx, tx: true}
+	if r := call(fn, q); r.err != nil || r.panicked {
+		tx.Rollback()
+		if r.panicked {
+			panic(r.pv)
+		}
+		return r.err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	if q.audited {
+		s.sealer.wake()
+	}
+	return nil
 }
 
 // mapErr turns unique violations into store.ErrAlreadyExists and foreign
@@ -335,29 +366,4 @@ func mapErr(err error) error {
 func isSerializationFailure(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
-}
-
-// VerifyAuditChain checks the whole audit log with store.VerifyAuditChain,
-// then that the chain head (the last event's seq and hash, kept by
-// AppendAudit) matches the last event, which also catches deletion of the
-// newest events. It returns (0, nil) when intact, else the Seq of the first
-// bad event (for a truncated log, the first missing one) and an error
-// wrapping store.ErrChainBroken.
-func (s *Store) VerifyAuditChain(ctx context.Context) (badSeq int64, err error) {
-	if bad, err := store.VerifyAuditChain(ctx, s); err != nil || bad != 0 {
-		return bad, err
-	}
-	var headSeq, lastSeq int64
-	var headHash, lastHash []byte
-	if err := s.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, bytesCol{&headHash}); err != nil {
-		return 0, fmt.Errorf("verify audit chain: read head: %w", err)
-	}
-	err = s.db.QueryRowContext(ctx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").Scan(&lastSeq, bytesCol{&lastHash})
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("verify audit chain: read last event: %w", err)
-	}
-	if headSeq != lastSeq || string(headHash) != string(lastHash) {
-		return lastSeq + 1, fmt.Errorf("%w: the log ends at event %d but its head records event %d", store.ErrChainBroken, lastSeq, headSeq)
-	}
-	return 0, nil
 }

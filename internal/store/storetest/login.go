@@ -12,36 +12,162 @@ import (
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
-// testRecordLogin covers the login's one-statement user write.
-func testRecordLogin(t *testing.T, s store.Store) {
+// testLogin covers a certificate login's writes and every reason to
+// refuse one, each leaving nothing but the used challenge behind.
+func testLogin(t *testing.T, s store.Store) {
 	c := seedChain(t, s)
 	u := newUser(t, s, c.clinic.ID, "login01", "김로그인")
+	cert := domain.Certificate{UserID: u.ID, SubjectDN: "CN=김로그인", IssuerDN: "CN=CA", Serial: "01", KeyHash: hashOf("login01"),
+		NotBefore: t0, NotAfter: t0.AddDate(1, 0, 0), PolicyOID: "1.2.410.200005.1.1.1", Class: domain.CertPersonal, DER: []byte{0x30, 0}}
+	must(t, s.AddCertificate(ctx(t), &cert))
 	at := t0.Add(48 * time.Hour)
-	got, err := s.RecordLogin(ctx(t), u.ID, at)
-	must(t, err)
-	wantTime(t, got.LastLoginAt, us(at), "RecordLogin's LastLoginAt")
-	wantTime(t, got.UpdatedAt, u.UpdatedAt, "RecordLogin's UpdatedAt (a login is not an edit)")
-	if got.ID != u.ID || got.LoginID != "login01" || got.Name != "김로그인" || got.Status != domain.UserActive ||
-		got.InstitutionID != c.clinic.ID || got.Mobile != u.Mobile {
-		t.Errorf("RecordLogin returned %+v, want the user %+v", got, u)
+	n := 0
+	challenge := func(purpose, origin string, expires time.Time) string {
+		t.Helper()
+		n++
+		ch := domain.Challenge{Nonce: fmt.Sprintf("nonce-%d", n), Purpose: purpose, Origin: origin, CreatedAt: at.Add(-time.Minute), ExpiresAt: expires}
+		must(t, s.CreateChallenge(ctx(t), &ch))
+		return ch.Nonce
 	}
-	again, err := s.GetUser(ctx(t), u.ID)
-	must(t, err)
-	wantTime(t, again.LastLoginAt, us(at), "stored LastLoginAt")
-	_, err = s.RecordLogin(ctx(t), u.ID+1000, at)
-	wantErr(t, err, store.ErrNotFound, "RecordLogin of a missing user")
+	attempt := func(nonce string, key []byte) store.LoginAttempt {
+		return store.LoginAttempt{Nonce: nonce, Purpose: "login", Origin: "https://o", KeyHash: key, At: at,
+			Session: domain.Session{ID: "sess-" + nonce, CSRFToken: "csrf-" + nonce, ExpiresAt: at.Add(time.Hour), ClientAddr: "203.0.113.9", UserAgent: "ua"},
+			Audit:   domain.AuditEvent{Action: "user.login", TargetType: "user", ClientAddr: "203.0.113.9", Detail: `{"cert_class":"personal"}`}}
+	}
+	sessions := func() int {
+		t.Helper()
+		ss, err := s.ListUserSessions(ctx(t), u.ID)
+		must(t, err)
+		return len(ss)
+	}
+	loginEvents := func() []domain.AuditEvent {
+		t.Helper()
+		evs, err := s.ListAudit(ctx(t), store.AuditFilter{Action: "user.login"})
+		must(t, err)
+		return evs
+	}
 
-	// Inside a transaction that fails, the login time rolls back.
+	// Success.
+	old := domain.Session{ID: "old-session", UserID: u.ID, CSRFToken: "x", CreatedAt: t0, ExpiresAt: at.Add(time.Hour)}
+	must(t, s.CreateSession(ctx(t), &old))
+	a := attempt(challenge("login", "https://o", at.Add(time.Minute)), cert.KeyHash)
+	a.OldSession = old.ID
+	r, err := s.Login(ctx(t), a)
+	must(t, err)
+	if !r.LoggedIn || !r.Consumed || r.Replayed || r.Challenge.Nonce != a.Nonce || r.Challenge.Purpose != "login" ||
+		r.Cert.ID != cert.ID || r.User.ID != u.ID || r.User.Pseudonym != u.Pseudonym || r.User.Status != domain.UserActive {
+		t.Fatalf("Login = %+v", r)
+	}
+	wantTime(t, r.User.LastLoginAt, us(at), "result's LastLoginAt")
+	wantTime(t, r.Challenge.UsedAt, us(at), "challenge's UsedAt")
+	got, err := s.GetUser(ctx(t), u.ID)
+	must(t, err)
+	wantTime(t, got.LastLoginAt, us(at), "stored LastLoginAt")
+	se, err := s.GetSession(ctx(t), a.Session.ID)
+	must(t, err)
+	if se.UserID != u.ID || se.CertID != cert.ID || se.CSRFToken != a.Session.CSRFToken || se.ClientAddr != "203.0.113.9" || se.UserAgent != "ua" {
+		t.Errorf("session = %+v", se)
+	}
+	wantTime(t, se.CreatedAt, us(at), "session CreatedAt")
+	wantTime(t, se.LastSeenAt, us(at), "session LastSeenAt")
+	if _, err := s.GetSession(ctx(t), old.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("replaced session: %v, want deleted", err)
+	}
+	evs := loginEvents()
+	if len(evs) != 1 || evs[0].ActorID != u.ID || evs[0].Actor != u.Pseudonym || evs[0].TargetType != "user" ||
+		evs[0].TargetID != fmt.Sprint(u.ID) || evs[0].ClientAddr != "203.0.113.9" || evs[0].Detail != `{"cert_class":"personal"}` {
+		t.Fatalf("login events = %+v", evs)
+	}
+	wantTime(t, evs[0].At, us(at), "event At")
+
+	// Refusals: the challenge is used up, nothing else is written.
+	replaced := domain.Certificate{UserID: u.ID, SubjectDN: "CN=old", IssuerDN: "CN=CA", Serial: "02", KeyHash: hashOf("old"),
+		NotBefore: t0, NotAfter: t0.AddDate(1, 0, 0), PolicyOID: "1.2.410.200005.1.1.1", Class: domain.CertPersonal, DER: []byte{0x30, 0},
+		ReplacedAt: t0.Add(time.Hour)}
+	must(t, s.AddCertificate(ctx(t), &replaced))
+	locked := newUser(t, s, c.clinic.ID, "login02", "박잠김")
+	locked.Status = domain.UserLocked
+	must(t, s.UpdateUser(ctx(t), &locked))
+	lockedCert := domain.Certificate{UserID: locked.ID, SubjectDN: "CN=박잠김", IssuerDN: "CN=CA", Serial: "03", KeyHash: hashOf("login02"),
+		NotBefore: t0, NotAfter: t0.AddDate(1, 0, 0), PolicyOID: "1.2.410.200005.1.1.1", Class: domain.CertPersonal, DER: []byte{0x30, 0}}
+	must(t, s.AddCertificate(ctx(t), &lockedCert))
+	cases := []struct {
+		name               string
+		a                  store.LoginAttempt
+		consumed, replayed bool
+		certID, userID     int64
+		status             domain.UserStatus
+	}{
+		{"unknown nonce", attempt("no-such-nonce", cert.KeyHash), false, false, cert.ID, u.ID, domain.UserActive},
+		{"replayed nonce", attempt(a.Nonce, cert.KeyHash), false, true, cert.ID, u.ID, domain.UserActive},
+		{"wrong purpose", attempt(challenge("signup", "https://o", at.Add(time.Minute)), cert.KeyHash), true, false, cert.ID, u.ID, domain.UserActive},
+		{"wrong origin", attempt(challenge("login", "https://evil", at.Add(time.Minute)), cert.KeyHash), true, false, cert.ID, u.ID, domain.UserActive},
+		{"expired", attempt(challenge("login", "https://o", at), cert.KeyHash), true, false, cert.ID, u.ID, domain.UserActive},
+		{"unregistered key", attempt(challenge("login", "https://o", at.Add(time.Minute)), hashOf("stranger")), true, false, 0, 0, ""},
+		{"replaced certificate", attempt(challenge("login", "https://o", at.Add(time.Minute)), replaced.KeyHash), true, false, replaced.ID, u.ID, domain.UserActive},
+		{"locked user", attempt(challenge("login", "https://o", at.Add(time.Minute)), lockedCert.KeyHash), true, false, lockedCert.ID, locked.ID, domain.UserLocked},
+	}
+	for _, tc := range cases {
+		tc.a.At = at.Add(time.Hour) // a login time no refusal may write
+		tc.a.OldSession = a.Session.ID
+		r, err := s.Login(ctx(t), tc.a)
+		must(t, err)
+		if r.LoggedIn || r.Consumed != tc.consumed || r.Replayed != tc.replayed || r.Cert.ID != tc.certID ||
+			r.User.ID != tc.userID || r.User.Status != tc.status || (tc.consumed && r.Challenge.Nonce != tc.a.Nonce) {
+			t.Errorf("%s: Login = %+v", tc.name, r)
+		}
+		if tc.consumed {
+			again, err := s.Login(ctx(t), tc.a)
+			if err != nil || !again.Replayed || again.LoggedIn {
+				t.Errorf("%s: a second try = %+v, %v; want replayed", tc.name, again, err)
+			}
+		}
+	}
+	if n := sessions(); n != 1 {
+		t.Errorf("%d sessions after the refusals, want the one login's", n)
+	}
+	if evs := loginEvents(); len(evs) != 1 {
+		t.Errorf("%d login events after the refusals, want 1", len(evs))
+	}
+	for _, id := range []int64{u.ID, locked.ID} {
+		got, err := s.GetUser(ctx(t), id)
+		must(t, err)
+		if id == u.ID {
+			wantTime(t, got.LastLoginAt, us(at), "LastLoginAt after the refusals")
+		} else if !got.LastLoginAt.IsZero() {
+			t.Errorf("locked user's LastLoginAt = %v", got.LastLoginAt)
+		}
+	}
+
+	// Bad input.
+	bad := attempt(challenge("login", "https://o", at.Add(time.Minute)), cert.KeyHash)
+	bad.Session.ID = ""
+	if _, err := s.Login(ctx(t), bad); domain.ErrorCode(err) != domain.EINVALID {
+		t.Errorf("Login without a session ID: %v, want invalid", err)
+	}
+
+	// Inside a transaction that fails, the login rolls back whole.
+	b := attempt(challenge("login", "https://o", at.Add(3*time.Hour)), cert.KeyHash)
+	b.At = at.Add(2 * time.Hour)
 	err = s.InTx(ctx(t), func(tx store.Queries) error {
-		if _, err := tx.RecordLogin(ctx(t), u.ID, at.Add(time.Hour)); err != nil {
+		r, err := tx.Login(ctx(t), b)
+		if err != nil {
 			return err
+		}
+		if !r.LoggedIn {
+			return fmt.Errorf("not logged in: %+v", r)
 		}
 		return errBoom
 	})
 	wantErr(t, err, errBoom, "InTx")
-	again, err = s.GetUser(ctx(t), u.ID)
+	if _, err := s.GetSession(ctx(t), b.Session.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("session of a rolled-back login: %v", err)
+	}
+	r, err = s.Login(ctx(t), b)
 	must(t, err)
-	wantTime(t, again.LastLoginAt, us(at), "LastLoginAt after a rolled-back login")
+	if !r.LoggedIn {
+		t.Errorf("the rolled-back login's challenge is no longer usable: %+v", r)
+	}
 }
 
 // testInTxConcurrent runs many short transactions at once, as logins do:

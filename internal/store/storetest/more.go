@@ -104,6 +104,69 @@ func testAuditTamper(t *testing.T, s store.Store) {
 	verify(3, "deleted a middle event")
 }
 
+// testAuditSealer checks that queued events get chained with nobody
+// reading the log: by the store's background sealer after a commit, and
+// by a store opened later for events the previous one left (a crash).
+func testAuditSealer(t *testing.T, s store.Store) {
+	raw, ok := s.(rawDB)
+	if !ok {
+		t.Skip("the store has no DB() *sql.DB to look at its queue")
+	}
+	db := raw.DB()
+	waiting := func() int {
+		t.Helper()
+		var n int
+		must(t, db.QueryRowContext(ctx(t), "SELECT COUNT(*) FROM audit_pending").Scan(&n))
+		return n
+	}
+	awaitEmpty := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for waiting() != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d events still queued after 10 s", what, waiting())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	must(t, s.InTx(ctx(t), func(tx store.Queries) error {
+		for i := range 3 {
+			if err := tx.AppendAudit(ctx(t), &domain.AuditEvent{Action: "test.sealer", Detail: fmt.Sprintf(`{"i":%d}`, i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	must(t, s.AppendAudit(ctx(t), &domain.AuditEvent{Action: "test.sealer", Detail: `{"i":3}`}))
+	awaitEmpty("after commits")
+
+	// More than one seal transaction's worth, queued behind the store's
+	// back as a crashed process would leave them; a reader chains them.
+	const left = 1234
+	for i := range left {
+		if _, err := db.ExecContext(ctx(t), "INSERT INTO audit_pending (at, action, detail) VALUES ($1, $2, $3)",
+			t0.Add(time.Duration(i)*time.Millisecond).UnixMicro(), "test.left", fmt.Sprintf(`{"i":%d}`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := s.ListAuditDesc(ctx(t), store.AuditFilter{Action: "test.left", Page: store.Page{Limit: 1}})
+	must(t, err)
+	if len(evs) != 1 || evs[0].Seq != 4+left || evs[0].Detail != fmt.Sprintf(`{"i":%d}`, left-1) {
+		t.Fatalf("newest left event = %+v, want seq %d", evs, 4+left)
+	}
+	if n := waiting(); n != 0 {
+		t.Errorf("%d events still queued after a read of the log", n)
+	}
+	if bad, err := store.VerifyAuditChain(ctx(t), s); bad != 0 || err != nil {
+		t.Errorf("chain: bad %d, %v", bad, err)
+	}
+	if v, ok := s.(chainVerifier); ok {
+		if bad, err := v.VerifyAuditChain(ctx(t)); bad != 0 || err != nil {
+			t.Errorf("store's VerifyAuditChain: bad %d, %v", bad, err)
+		}
+	}
+}
+
 var errBoom = errors.New("boom")
 
 func testInTx(t *testing.T, s store.Store) {
@@ -143,8 +206,10 @@ func testInTx(t *testing.T, s store.Store) {
 	}
 	e := domain.AuditEvent{Action: "after.rollback"}
 	must(t, s.AppendAudit(ctx(t), &e))
-	if e.Seq != 1 || e.PrevHash != nil {
-		t.Errorf("first event after a rolled-back append: seq %d, prev %x", e.Seq, e.PrevHash)
+	evs, err = s.ListAudit(ctx(t), store.AuditFilter{})
+	must(t, err)
+	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].PrevHash != nil || evs[0].Action != "after.rollback" {
+		t.Errorf("events after a rolled-back append and another: %+v", evs)
 	}
 	if v, ok := s.(chainVerifier); ok {
 		if bad, err := v.VerifyAuditChain(ctx(t)); bad != 0 || err != nil {
