@@ -40,6 +40,10 @@ const (
 	// sealEvery wakes the sealer when no commit has: events queued by
 	// other processes, or left by a crash, get chained within this time.
 	sealEvery = time.Second
+	// sealGap is the least time between two background seals, so that
+	// under load a seal takes many events at once instead of the few of
+	// each commit (readers seal for themselves, so nothing waits for it).
+	sealGap = 50 * time.Millisecond
 )
 
 const pendingCols = "at, actor_id, actor, action, target_type, target_id, client_addr, detail"
@@ -234,6 +238,11 @@ func (z *sealer) loop() {
 		// the events stay queued meanwhile.
 		z.s.SealAudit(ctx)
 		cancel()
+		select {
+		case <-time.After(sealGap):
+		case <-z.quit:
+			return
+		}
 	}
 }
 
