@@ -41,7 +41,11 @@ func (q *queries) Login(ctx context.Context, a store.LoginAttempt) (store.LoginR
 	}
 	if r.LoggedIn {
 		r.User.LastLoginAt = a.At
-		q.s.sealer.wake()
+		if q.tx {
+			q.audited = true // the commit wakes the sealer
+		} else {
+			q.s.sealer.wake()
+		}
 	}
 	return r, nil
 }
