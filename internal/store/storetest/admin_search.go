@@ -145,4 +145,58 @@ func testAdminSearch(t *testing.T, s store.Store) {
 			t.Errorf("last page: %v (%d, capped %v), want %v", got, n, capped, want)
 		}
 	})
+
+	t.Run("Branches", func(t *testing.T) {
+		// A short query is one condition per kind of prefix (name, given
+		// name, login ID), read as separate branches in name order and
+		// merged: users matching several come once, the order runs
+		// across the branches, and offsets count the merged list.
+		for _, u := range []struct {
+			login, name string
+			centre      bool
+		}{
+			{"br01", "Qal", false}, // qa: name
+			{"br02", "Bqa", true},  // qa: given name
+			{"qa03", "Cee", false}, // qa: login ID
+			{"qa04", "Aqa", false}, // qa: given name and login ID
+			{"qa05", "Qaqa", true}, // qa: name and login ID
+			{"br06", "Qqa", false}, // qa: given name
+			{"qa07", "Qa", false},  // qa: name and login ID
+			{"qz08", "Qqx", false}, // q: all three
+			{"br09", "Xyz", false}, // neither
+		} {
+			inst := c.clinic.ID
+			if u.centre {
+				inst = c.centre.ID
+			}
+			newUser(t, s, inst, u.login, u.name)
+		}
+		byName := []string{"qa04", "br02", "qa03", "qa07", "br01", "qa05", "br06"} // Aqa, Bqa, Cee, Qa, Qal, Qaqa, Qqa
+		desc := slices.Clone(byName)
+		slices.Reverse(desc)
+		for _, tc := range []struct {
+			name string
+			f    domain.UserSearch
+			want []string
+			n    int
+		}{
+			{"two characters", domain.UserSearch{Query: "qa"}, byName, 7},
+			{"any case", domain.UserSearch{Query: "QA"}, byName, 7},
+			{"one character", domain.UserSearch{Query: "q"}, append(slices.Clone(byName), "qz08"), 8},
+			{"descending", domain.UserSearch{Query: "qa", Desc: true}, desc, 7},
+			{"a page", domain.UserSearch{Query: "qa", Offset: 2, Limit: 3}, byName[2:5], 7},
+			{"a page, descending", domain.UserSearch{Query: "qa", Desc: true, Offset: 1, Limit: 2}, []string{"qa05", "br01"}, 7},
+			{"one a page", domain.UserSearch{Query: "qa", Offset: 3, Limit: 1}, byName[3:4], 7},
+			{"one a page, descending", domain.UserSearch{Query: "qa", Desc: true, Offset: 4, Limit: 1}, desc[4:5], 7},
+			{"the last page", domain.UserSearch{Query: "qa", Offset: 6, Limit: 5}, byName[6:], 7},
+			{"past the end", domain.UserSearch{Query: "qa", Offset: 7, Limit: 5}, nil, 7},
+			{"by login ID", domain.UserSearch{Query: "qa", Sort: "login_id"}, []string{"br01", "br02", "br06", "qa03", "qa04", "qa05", "qa07"}, 7},
+			{"with a filter", domain.UserSearch{Query: "qa", InstitutionID: c.centre.ID}, []string{"br02", "qa05"}, 2},
+		} {
+			got, n, capped := search(tc.f)
+			if !slices.Equal(got, tc.want) || n != tc.n || capped {
+				t.Errorf("%s: got %v (%d, capped %v), want %v (%d)", tc.name, got, n, capped, tc.want, tc.n)
+			}
+		}
+	})
 }
