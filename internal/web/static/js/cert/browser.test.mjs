@@ -193,6 +193,8 @@ test('certificate dialog in headless Chromium', { skip: !bin && process.env.CI !
   } finally {
     await b.close();
     srv.close();
-    await rm(profile, { recursive: true, force: true });
+    // Chromium's helper processes can still write to the profile for a
+    // moment after the browser exits: retry on ENOTEMPTY and the like.
+    await rm(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 });
