@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,9 +33,12 @@ import (
 const (
 	// sealBatch bounds the events one seal transaction moves.
 	sealBatch = 500
-	// sealRows is the rows of one multi-row INSERT into audit_events
-	// (11 parameters each).
-	sealRows = 50
+	// sealRows is the most rows of one multi-row INSERT into
+	// audit_events (11 parameters each). A batch is inserted in chunks of
+	// sealRows, then of halves of it down to one row, so the inserts are
+	// a handful of distinct statements for the prepared-statement caches,
+	// not one per batch length.
+	sealRows = 32
 	// sealEvery wakes the sealer when no commit has: events queued by
 	// other processes, or left by a crash, get chained within this time.
 	sealEvery = time.Second
@@ -72,13 +74,21 @@ func (q *queries) AppendAudit(ctx context.Context, e *domain.AuditEvent) error {
 // SealAudit chains every queued audit event and returns how many it
 // chained. The sealer calls it; so do the log's readers.
 func (s *Store) SealAudit(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		var n int
-		err := s.inTx(ctx, func(q *queries) (err error) {
+	return sealAll(func() (n int, err error) {
+		err = s.inTx(ctx, func(q *queries) (err error) {
 			n, err = q.sealOnce(ctx)
 			return err
 		})
+		return n, err
+	})
+}
+
+// sealAll runs seal (one batch) until a batch is not full, and returns
+// how many events the batches chained.
+func sealAll(seal func() (int, error)) (int, error) {
+	total := 0
+	for {
+		n, err := seal()
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("seal audit events: %w", err)
@@ -94,15 +104,8 @@ func (s *Store) SealAudit(ctx context.Context) (int, error) {
 // if any wait.
 func (q *queries) sealPending(ctx context.Context) error {
 	if q.tx {
-		for {
-			n, err := q.sealOnce(ctx)
-			if err != nil {
-				return fmt.Errorf("seal audit events: %w", err)
-			}
-			if n < sealBatch {
-				return nil
-			}
-		}
+		_, err := sealAll(func() (int, error) { return q.sealOnce(ctx) })
+		return err
 	}
 	var waiting bool
 	if err := q.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM audit_pending)").Scan(&waiting); err != nil {
@@ -129,7 +132,7 @@ func (q *queries) sealOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var ids []any
+	var ids []int64
 	var evs []domain.AuditEvent
 	for rows.Next() {
 		var id int64
@@ -155,7 +158,12 @@ func (q *queries) sealOnce(ctx context.Context) (int, error) {
 		evs[i].Hash = store.AuditHash(prev, evs[i])
 		prev = evs[i].Hash
 	}
-	for chunk := range slices.Chunk(evs, sealRows) {
+	for rest, size := evs, sealRows; len(rest) > 0; {
+		for size > len(rest) {
+			size /= 2
+		}
+		chunk := rest[:size]
+		rest = rest[size:]
 		var b strings.Builder
 		args := make([]any, 0, 11*len(chunk))
 		b.WriteString("INSERT INTO audit_events (" + auditCols + ") VALUES ")
@@ -173,25 +181,17 @@ func (q *queries) sealOnce(ctx context.Context) (int, error) {
 	}
 	// By id, not by range: on PostgreSQL an event with a smaller id may
 	// commit after this read, and must stay queued for the next seal.
-	if _, err := q.exec(ctx, "DELETE FROM audit_pending WHERE id IN ("+placeholders(len(ids))+")", ids...); err != nil {
-		return 0, fmt.Errorf("dequeue chained events: %w", err)
+	for _, chunk := range padIDs(ids) {
+		var w where
+		w.in("id", chunk)
+		if _, err := q.exec(ctx, "DELETE FROM audit_pending"+w.sql(), w.args...); err != nil {
+			return 0, fmt.Errorf("dequeue chained events: %w", err)
+		}
 	}
 	if _, err := q.exec(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, prev); err != nil {
 		return 0, fmt.Errorf("move chain head: %w", err)
 	}
 	return len(evs), nil
-}
-
-// placeholders returns "$1, $2, …, $n".
-func placeholders(n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", i+1)
-	}
-	return b.String()
 }
 
 // sealer runs SealAudit in the background.
@@ -234,9 +234,10 @@ func (z *sealer) loop() {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		// A failure (the database away, say) is retried at the next wake;
-		// the events stay queued meanwhile.
-		z.s.SealAudit(ctx)
+		// Only when events wait (a read, not a lock of the head, on every
+		// tick of an idle server). A failure (the database away, say) is
+		// retried at the next wake; the events stay queued meanwhile.
+		z.s.sealPending(ctx)
 		cancel()
 		select {
 		case <-time.After(sealGap):

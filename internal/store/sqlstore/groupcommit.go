@@ -218,8 +218,14 @@ func (g *committer) alone(j *txJob) (r txResult) {
 	if err != nil {
 		return txResult{err: err}
 	}
-	q := &queries{s: g.s, db: c, w: c, tx: true}
-	if r = call(j.fn, q); r.err != nil || r.panicked {
+	return g.s.runTx(tx, c, j.fn)
+}
+
+// runTx runs fn in tx (its statements through c) and commits, or rolls
+// back when fn fails or panics; a commit of audit events wakes the sealer.
+func (s *Store) runTx(tx *sql.Tx, c conn, fn func(q *queries) error) txResult {
+	q := &queries{s: s, db: c, w: c, tx: true}
+	if r := call(fn, q); r.err != nil || r.panicked {
 		tx.Rollback()
 		return r
 	}
@@ -227,20 +233,15 @@ func (g *committer) alone(j *txJob) (r txResult) {
 		return txResult{err: fmt.Errorf("commit: %w", mapErr(err))}
 	}
 	if q.audited {
-		g.s.sealer.wake()
+		s.sealer.wake()
 	}
 	return txResult{}
 }
 
-// begin starts a transaction on the writer (SQLite) or the pool
-// (PostgreSQL, READ COMMITTED as Store.InTx promises) and returns it with
-// the conn its members use.
+// begin starts a transaction on the writer and returns it with the conn
+// its members use.
 func (g *committer) begin() (*sql.Tx, conn, error) {
-	var opts *sql.TxOptions
-	if g.s.dialect == Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
-	}
-	tx, err := g.s.wdb.BeginTx(context.Background(), opts)
+	tx, err := g.s.wdb.BeginTx(context.Background(), nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin transaction: %w", err)
 	}

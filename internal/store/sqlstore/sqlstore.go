@@ -56,8 +56,8 @@ const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pra
 
 // Store is a store.Store on SQLite or PostgreSQL. Its query methods run
 // outside any transaction, each statement on its own, except those that
-// need several statements to be atomic (AppendAudit, AddConsentVersion,
-// DecideRequest), which open one.
+// need several statements to be atomic (AddConsentVersion, DecideRequest,
+// Login on SQLite), which open one.
 type Store struct {
 	queries
 	db *sql.DB
@@ -313,21 +313,11 @@ func (s *Store) direct(ctx context.Context, fn func(q *queries) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	q := &queries{s: s, db: tx, w: tx, tx: true}
-	if r := call(fn, q); r.err != nil || r.panicked {
-		tx.Rollback()
-		if r.panicked {
-			panic(r.pv)
-		}
-		return r.err
+	r := s.runTx(tx, tx, fn)
+	if r.panicked {
+		panic(r.pv)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", mapErr(err))
-	}
-	if q.audited {
-		s.sealer.wake()
-	}
-	return nil
+	return r.err
 }
 
 // mapErr turns unique violations into store.ErrAlreadyExists and foreign

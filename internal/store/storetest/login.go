@@ -17,9 +17,16 @@ import (
 func testLogin(t *testing.T, s store.Store) {
 	c := seedChain(t, s)
 	u := newUser(t, s, c.clinic.ID, "login01", "김로그인")
-	cert := domain.Certificate{UserID: u.ID, SubjectDN: "CN=김로그인", IssuerDN: "CN=CA", Serial: "01", KeyHash: hashOf("login01"),
-		NotBefore: t0, NotAfter: t0.AddDate(1, 0, 0), PolicyOID: "1.2.410.200005.1.1.1", Class: domain.CertPersonal, DER: []byte{0x30, 0}}
-	must(t, s.AddCertificate(ctx(t), &cert))
+	// addCert registers a personal certificate of the user with key.
+	addCert := func(userID int64, key, serial string, replacedAt time.Time) domain.Certificate {
+		t.Helper()
+		c := domain.Certificate{UserID: userID, SubjectDN: "CN=" + key, IssuerDN: "CN=CA", Serial: serial, KeyHash: hashOf(key),
+			NotBefore: t0, NotAfter: t0.AddDate(1, 0, 0), PolicyOID: "1.2.410.200005.1.1.1", Class: domain.CertPersonal,
+			DER: []byte{0x30, 0}, ReplacedAt: replacedAt}
+		must(t, s.AddCertificate(ctx(t), &c))
+		return c
+	}
+	cert := addCert(u.ID, "login01", "01", time.Time{})
 	at := t0.Add(48 * time.Hour)
 	n := 0
 	challenge := func(purpose, origin string, expires time.Time) string {
@@ -81,16 +88,11 @@ func testLogin(t *testing.T, s store.Store) {
 	wantTime(t, evs[0].At, us(at), "event At")
 
 	// Refusals: the challenge is used up, nothing else is written.
-	replaced := domain.Certificate{UserID: u.ID, SubjectDN: "CN=old", IssuerDN: "CN=CA", Serial: "02", KeyHash: hashOf("old"),
-		NotBefore: t0, NotAfter: t0.AddDate(1, 0, 0), PolicyOID: "1.2.410.200005.1.1.1", Class: domain.CertPersonal, DER: []byte{0x30, 0},
-		ReplacedAt: t0.Add(time.Hour)}
-	must(t, s.AddCertificate(ctx(t), &replaced))
+	replaced := addCert(u.ID, "old", "02", t0.Add(time.Hour))
 	locked := newUser(t, s, c.clinic.ID, "login02", "박잠김")
 	locked.Status = domain.UserLocked
 	must(t, s.UpdateUser(ctx(t), &locked))
-	lockedCert := domain.Certificate{UserID: locked.ID, SubjectDN: "CN=박잠김", IssuerDN: "CN=CA", Serial: "03", KeyHash: hashOf("login02"),
-		NotBefore: t0, NotAfter: t0.AddDate(1, 0, 0), PolicyOID: "1.2.410.200005.1.1.1", Class: domain.CertPersonal, DER: []byte{0x30, 0}}
-	must(t, s.AddCertificate(ctx(t), &lockedCert))
+	lockedCert := addCert(locked.ID, "login02", "03", time.Time{})
 	cases := []struct {
 		name               string
 		a                  store.LoginAttempt
