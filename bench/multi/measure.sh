@@ -8,8 +8,9 @@
 #   bench/multi/measure.sh 'postgres://postgres@127.0.0.1:5432/gwanmun_million?sslmode=disable' [N]
 #
 # N (default 200) requests per page, one at a time. The script logs in
-# without certificates by inserting two sessions (the demo national
-# administrator "admin" and the 종로구 approver "approver11110") straight
+# without certificates by inserting three sessions (the demo national
+# administrator "admin", the 서울특별시 administrator "admin11" and the 종로구
+# approver "approver11110") straight
 # into the sessions table, with random cookies it deletes at the end. Output
 # goes to bench/.cache/measure/ (git-ignored).
 set -euo pipefail
@@ -33,15 +34,16 @@ sql() { # sql STATEMENT: run on the database, unaligned output
 now_us=$(($(date +%s) * 1000000))
 admin_cookie=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 appr_cookie=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+prov_cookie=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 sid() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
-for pair in "admin:$admin_cookie" "approver11110:$appr_cookie"; do
+for pair in "admin:$admin_cookie" "admin11:$prov_cookie" "approver11110:$appr_cookie"; do
   login=${pair%%:*} cookie=${pair#*:}
   sql "INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at)
        SELECT '$(sid "$cookie")', id, 'measure', $now_us, $now_us, $((now_us + 3600000000)) FROM users WHERE login_id = '$login'"
 done
 cleanup() { # stop the server first: SQLite refuses the DELETE while it writes
   if [ -n "${pid:-}" ]; then kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; fi
-  sql "DELETE FROM sessions WHERE id IN ('$(sid "$admin_cookie")', '$(sid "$appr_cookie")')" || true
+  sql "DELETE FROM sessions WHERE id IN ('$(sid "$admin_cookie")', '$(sid "$prov_cookie")', '$(sid "$appr_cookie")')" || true
 }
 trap cleanup EXIT
 
@@ -80,4 +82,11 @@ page "$admin_cookie" "/admin/audit"
 page "$admin_cookie" "/admin/audit?action=request.approve"
 page "$admin_cookie" "/admin/audit?action=request.approve&from=2025-01-01&to=2025-01-31"
 page "$admin_cookie" "/admin/audit?actor=approver11110"
+# A provincial administrator sees the users, institutions and access log
+# of the institutions under the province.
+page "$prov_cookie" "/admin/users"
+page "$prov_cookie" "/admin/users?q=$(jq -rn '"민준"|@uri')"
+page "$prov_cookie" "/admin/users?q=ge"
+page "$prov_cookie" "/admin/institutions"
+page "$prov_cookie" "/admin/access-log"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); server RSS: $(grep VmRSS /proc/$pid/status | awk '{print $2/1024 " MB"}')"

@@ -15,13 +15,6 @@ import (
 // within an institution subtree, institution counts, the audit log newest
 // first.
 
-// subtreeCond is a condition keeping rows whose col is the institution ?
-// or one below it. The recursive CTE walks the jurisdiction tree down from
-// the root; UNION (not UNION ALL) stops at a cycle.
-func subtreeCond(col string) string {
-	return col + ` IN (WITH RECURSIVE sub(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT i.id FROM institutions i JOIN sub ON i.parent_id = sub.id) SELECT id FROM sub)`
-}
-
 const pdaCols = "id, at, actor_id, subject_id, subject_institution_id, purpose, client_addr"
 
 func scanPDA(sc scanner) (domain.PersonalDataAccess, error) {
@@ -62,7 +55,7 @@ func (q *queries) ListPersonalDataAccess(ctx context.Context, f domain.PersonalD
 		w.add("subject_id = ?", f.SubjectID)
 	}
 	if f.UnderInstitutionID != 0 {
-		w.add(subtreeCond("subject_institution_id"), f.UnderInstitutionID)
+		w.under("subject_institution_id", f.UnderInstitutionID)
 	}
 	if !f.From.IsZero() {
 		w.add("at >= ?", f.From.UnixMicro())
@@ -70,12 +63,13 @@ func (q *queries) ListPersonalDataAccess(ctx context.Context, f domain.PersonalD
 	if !f.To.IsZero() {
 		w.add("at < ?", f.To.UnixMicro())
 	}
-	total, err := q.count(ctx, "SELECT COUNT(*) FROM personal_data_access"+w.sql(), w.args...)
+	total, err := q.count(ctx, "SELECT COUNT(*) FROM personal_data_access"+w.sql(), q.valuePlan(w.perValue, w.args)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list personal-data access: %w", err)
 	}
 	off, lim := store.Page{Offset: f.Offset, Limit: f.Limit}.Window()
-	out, err := list(ctx, q, scanPDA, "SELECT "+pdaCols+" FROM personal_data_access"+w.sql()+" ORDER BY at DESC, id DESC"+w.page(off, lim), w.args...)
+	query := "SELECT " + pdaCols + " FROM personal_data_access" + w.sql() + " ORDER BY at DESC, id DESC" + w.page(off, lim)
+	out, err := list(ctx, q, scanPDA, query, q.valuePlan(w.perValue, w.args)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list personal-data access: %w", err)
 	}
@@ -114,7 +108,7 @@ func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) (users [
 			w.add("institution_id = ?", f.InstitutionID)
 		}
 		if f.UnderInstitutionID != 0 {
-			w.add(subtreeCond("institution_id"), f.UnderInstitutionID)
+			w.under("institution_id", f.UnderInstitutionID)
 		}
 		if f.Status != "" {
 			w.add("status = ?", string(f.Status))
@@ -225,14 +219,14 @@ func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) (users [
 		pageArgs = w.args
 	}
 
-	total, err = q.count(ctx, countQuery, countArgs...)
+	total, err = q.count(ctx, countQuery, q.valuePlan(other.perValue, countArgs)...)
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("search users: %w", err)
 	}
 	if total > domain.UserCountCap {
 		total, capped = domain.UserCountCap, true
 	}
-	users, err = list(ctx, q, scanUser, pageQuery, pageArgs...)
+	users, err = list(ctx, q, scanUser, pageQuery, q.valuePlan(other.perValue, pageArgs)...)
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("search users: %w", err)
 	}

@@ -49,9 +49,16 @@ func (q *queries) SearchInstitutions(ctx context.Context, f store.InstitutionSea
 		w.add(`region_code LIKE ? ESCAPE '\'`, prefixArg(f.Region))
 	}
 	if f.UnderInstitutionID != 0 {
-		w.add(subtreeCond("id"), f.UnderInstitutionID)
+		w.under("id", f.UnderInstitutionID)
 	}
-	total, err := q.count(ctx, "SELECT COUNT(*) FROM institutions"+w.sql(), w.args...)
+	countQuery := "SELECT COUNT(*) FROM institutions" + w.sql()
+	if len(w.conds) == 1 && f.UnderInstitutionID != 0 {
+		// The subtree alone: its closure rows, one index range (a join
+		// with institutions read all of them: 12 ms for a province of
+		// 32 226 in bench/gen's data, 2.8 ms this way).
+		countQuery = "SELECT COUNT(*) FROM institution_tree WHERE ancestor_id = $1"
+	}
+	total, err := q.count(ctx, countQuery, q.valuePlan(w.perValue, w.args)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search institutions: %w", err)
 	}
@@ -65,7 +72,7 @@ func (q *queries) SearchInstitutions(ctx context.Context, f store.InstitutionSea
 	}
 	off, lim := f.Page.Window()
 	query := "SELECT " + instCols + " FROM institutions" + w.sql() + " ORDER BY " + strings.Join(order, ", ") + w.page(off, lim)
-	out, err := list(ctx, q, scanInst, query, w.args...)
+	out, err := list(ctx, q, scanInst, query, q.valuePlan(w.perValue, w.args)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search institutions: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
@@ -76,6 +78,20 @@ func (q *queries) atomically(ctx context.Context, fn func(q *queries) error) err
 		return fn(q)
 	}
 	return q.s.inTx(ctx, fn)
+}
+
+// valuePlan returns args, on PostgreSQL led by the instruction to plan the
+// statement for these values (pgx's unnamed statement) when perValue is
+// set. A statement the driver caches is planned for its arguments the
+// first five times; after that PostgreSQL may keep one generic plan for
+// any value, sized for a typical one: for the users under a province (80 %
+// of them in bench/gen's data) that is the plan for a handful of
+// institutions, a nested loop over the whole province that takes seconds.
+func (q *queries) valuePlan(perValue bool, args []any) []any {
+	if !perValue || q.s.dialect != Postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
 // count runs a COUNT(*) query.

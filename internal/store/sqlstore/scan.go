@@ -111,6 +111,9 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 type where struct {
 	conds []string
 	args  []any
+	// perValue is set by conditions whose best plan depends on the
+	// argument's value; see queries.valuePlan.
+	perValue bool
 }
 
 // add appends a condition; each "?" in cond becomes the next placeholder,
@@ -142,6 +145,14 @@ func (w *where) in(col string, ids []int64) {
 		args[i] = id
 	}
 	w.add(col+" IN ("+marks[:len(marks)-2]+")", args...)
+}
+
+// under appends the condition that col is the institution id or one below
+// it (the closure table of migration 00018). How many institutions that is
+// ranges from one to nearly all, so the statement is planned for the value.
+func (w *where) under(col string, id int64) {
+	w.add(col+" IN (SELECT descendant_id FROM institution_tree WHERE ancestor_id = ?)", id)
+	w.perValue = true
 }
 
 // sql returns " WHERE …" or "".

@@ -30,6 +30,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -337,6 +338,10 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %v", store.ErrAlreadyExists, err)
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return fmt.Errorf("%w: referenced row: %v", store.ErrNotFound, err)
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+			// A CHECK, or a trigger's refusal (a cycle in the
+			// institution tree, migration 00018).
+			return domain.Errorf(domain.EINVALID, "%v", err)
 		}
 	}
 	var pe *pgconn.PgError
@@ -346,6 +351,8 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %v", store.ErrAlreadyExists, err)
 		case "23503": // foreign_key_violation
 			return fmt.Errorf("%w: referenced row: %v", store.ErrNotFound, err)
+		case "23514": // check_violation, also raised by the institution tree's trigger
+			return domain.Errorf(domain.EINVALID, "%s", pe.Message)
 		}
 	}
 	return err

@@ -68,3 +68,90 @@ func testInstitutionSearch(t *testing.T, s store.Store) {
 		t.Errorf("updated_at desc = %v", got)
 	}
 }
+
+// testInstitutionMove covers the subtree filters after institutions move
+// (the closure table of migration 00018 follows parent_id) and the refusal
+// of a move that would make a cycle, which leaves the tree as it was.
+func testInstitutionMove(t *testing.T, s store.Store) {
+	c := seedChain(t, s)
+	busan := domain.Institution{Code: "26", Name: "부산광역시", Kind: domain.KindProvince, ParentID: c.national.ID, RegionCode: "26", CreatedAt: t0}
+	must(t, s.CreateInstitution(ctx(t), &busan))
+	// A second clinic under the centre, and a department under it.
+	clinic2 := domain.Institution{Code: "11110002", Name: "나다의원", Kind: domain.KindMedical, ParentID: c.centre.ID, CreatedAt: t0}
+	must(t, s.CreateInstitution(ctx(t), &clinic2))
+	dept := domain.Institution{Code: "11110002-1", Name: "나다의원 내과", Kind: domain.KindOther, ParentID: clinic2.ID, CreatedAt: t0}
+	must(t, s.CreateInstitution(ctx(t), &dept))
+	u := domain.User{LoginID: "deptuser", Name: "부서사용자", InstitutionID: dept.ID, Status: domain.UserActive, CreatedAt: t0}
+	must(t, s.CreateUser(ctx(t), &u))
+
+	under := func(id int64) []string {
+		t.Helper()
+		ins, _, err := s.SearchInstitutions(ctx(t), store.InstitutionSearch{UnderInstitutionID: id, Sort: "code"})
+		must(t, err)
+		var out []string
+		for _, in := range ins {
+			out = append(out, in.Code)
+		}
+		return out
+	}
+	usersUnder := func(id int64) []string {
+		t.Helper()
+		us, _, _, err := s.SearchUsers(ctx(t), domain.UserSearch{UnderInstitutionID: id, Sort: "login_id"})
+		must(t, err)
+		var out []string
+		for _, u := range us {
+			out = append(out, u.LoginID)
+		}
+		return out
+	}
+	check := func(step string, id int64, want []string) {
+		t.Helper()
+		if got := under(id); !slices.Equal(got, want) {
+			t.Errorf("%s: under %d = %v, want %v", step, id, got, want)
+		}
+	}
+	check("before", busan.ID, []string{"26"})
+	check("before", c.province.ID, []string{"11", "11110002", "11110002-1", "12345678", "HC11110"})
+
+	// Move the clinic with its department from 서울 to 부산.
+	clinic2.ParentID = busan.ID
+	must(t, s.UpdateInstitution(ctx(t), &clinic2))
+	check("moved", busan.ID, []string{"11110002", "11110002-1", "26"})
+	check("moved", c.province.ID, []string{"11", "12345678", "HC11110"})
+	check("moved", c.centre.ID, []string{"12345678", "HC11110"})
+	check("moved", c.national.ID, []string{"11", "11110002", "11110002-1", "12345678", "26", "HC11110", "KDCA"})
+	check("moved", clinic2.ID, []string{"11110002", "11110002-1"})
+	if got := usersUnder(busan.ID); !slices.Equal(got, []string{"deptuser"}) {
+		t.Errorf("users under 부산 after the move = %v", got)
+	}
+	if got := usersUnder(c.province.ID); slices.Contains(got, "deptuser") {
+		t.Errorf("users under 서울 after the move = %v, still has deptuser", got)
+	}
+
+	// Under itself, or under its own department: refused, nothing changes.
+	for _, parent := range []int64{clinic2.ID, dept.ID} {
+		moved := clinic2
+		moved.ParentID = parent
+		if err := s.UpdateInstitution(ctx(t), &moved); domain.ErrorCode(err) != domain.EINVALID {
+			t.Errorf("move under %d: err = %v, want invalid", parent, err)
+		}
+		if in, err := s.GetInstitution(ctx(t), clinic2.ID); err != nil || in.ParentID != busan.ID {
+			t.Errorf("after the refused move: parent %d, %v; want %d", in.ParentID, err, busan.ID)
+		}
+		check("refused", busan.ID, []string{"11110002", "11110002-1", "26"})
+		check("refused", clinic2.ID, []string{"11110002", "11110002-1"})
+	}
+
+	// To the top (no parent) and back under the centre.
+	clinic2.ParentID = 0
+	must(t, s.UpdateInstitution(ctx(t), &clinic2))
+	check("top", busan.ID, []string{"26"})
+	check("top", c.national.ID, []string{"11", "12345678", "26", "HC11110", "KDCA"})
+	check("top", clinic2.ID, []string{"11110002", "11110002-1"})
+	clinic2.ParentID = c.centre.ID
+	must(t, s.UpdateInstitution(ctx(t), &clinic2))
+	check("back", c.province.ID, []string{"11", "11110002", "11110002-1", "12345678", "HC11110"})
+	if got := usersUnder(c.national.ID); !slices.Contains(got, "deptuser") {
+		t.Errorf("users under the national institution = %v, want deptuser among them", got)
+	}
+}

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Admin", testAdmin},
 		{"AdminSearch", testAdminSearch},
 		{"InstitutionSearch", testInstitutionSearch},
+		{"InstitutionMove", testInstitutionMove},
 		{"Boards", testBoards},
 		{"APITokens", testAPITokens},
 		{"TrustGeneration", testTrustGeneration},
