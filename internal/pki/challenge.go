@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
@@ -161,7 +162,7 @@ func ParseSignedResponse(r SignedResponse) (*Response, error) {
 	if err != nil {
 		return nil, &CertError{Code: CodeCertMalformed, Err: err}
 	}
-	if out.Cert, err = ParseCertificate(der); err != nil {
+	if out.Cert, err = parseCached(der); err != nil {
 		return nil, err
 	}
 	if out.signature, err = decodeBase64(r.Signature); err != nil || len(out.signature) == 0 {
@@ -194,6 +195,41 @@ func decodeBase64(s string) ([]byte, error) {
 		return base64.RawURLEncoding.DecodeString(s)
 	}
 	return base64.RawStdEncoding.DecodeString(s)
+}
+
+// parsed keeps the certificates of recent signed responses by their DER:
+// a user signs in with the same certificate again and again, and parsing
+// it was 6 % of a login's CPU under load (docs/performance.md). Parsed
+// certificates are only read, never changed, so they can be shared. When
+// full, the cache starts over: a flood of new certificates costs what it
+// would without it.
+var parsed = struct {
+	sync.Mutex
+	m map[string]*x509.Certificate
+}{m: map[string]*x509.Certificate{}}
+
+// parsedMax bounds parsed (a certificate takes a few kilobytes).
+const parsedMax = 2048
+
+// parseCached is ParseCertificate through the parsed cache.
+func parseCached(der []byte) (*x509.Certificate, error) {
+	parsed.Lock()
+	c := parsed.m[string(der)]
+	parsed.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	c, err := ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Lock()
+	if len(parsed.m) >= parsedMax {
+		clear(parsed.m)
+	}
+	parsed.m[string(c.Raw)] = c
+	parsed.Unlock()
+	return c, nil
 }
 
 // ParseCertificate parses a DER certificate, giving cert_malformed on error.

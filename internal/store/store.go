@@ -350,7 +350,8 @@ type LoginResult struct {
 	Consumed, Replayed bool
 	Challenge          domain.Challenge
 	// Cert is the certificate registered with the key (zero ID: none),
-	// and User its user as found, with LastLoginAt set when LoggedIn.
+	// without its DER (the caller has the certificate), and User its user
+	// as found, with LastLoginAt set when LoggedIn.
 	Cert domain.Certificate
 	User domain.User
 	// LoggedIn: the session, login time and audit event were written.

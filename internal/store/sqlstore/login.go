@@ -56,6 +56,11 @@ const loginWhere = `ch.purpose = $4 AND ch.origin = $5 AND ch.expires_at > $1
 	AND c.replaced_at IS NULL AND c.removed_at IS NULL
 	AND users.status NOT IN ('locked', 'withdrawn')`
 
+// loginCertCols are certCols without the certificate itself (DER, NULL
+// here): a login needs the registration, not the certificate it has just
+// parsed from the request.
+var loginCertCols = strings.Replace(certCols, " der,", " NULL AS der,", 1)
+
 // loginSQL is the PostgreSQL login. Its parts see one snapshot and run as
 // one: the challenge is consumed in any case; the user row's update
 // decides the rest (under READ COMMITTED it re-checks the status against
@@ -65,7 +70,7 @@ var loginSQL = `WITH ch AS (
 	UPDATE challenges SET used_at = $1 WHERE nonce = $2 AND used_at IS NULL
 	RETURNING ` + challengeCols + `
 ), c AS (
-	SELECT ` + certCols + ` FROM certificates WHERE key_hash = $3
+	SELECT ` + loginCertCols + ` FROM certificates WHERE key_hash = $3
 ), u AS (
 	UPDATE users SET last_login_at = $1 FROM ch, c
 	WHERE users.id = c.user_id AND ` + loginWhere + `
@@ -184,7 +189,8 @@ func (q *queries) loginSteps(ctx context.Context, a store.LoginAttempt) (store.L
 	default:
 		r.Consumed, r.Challenge = true, ch
 	}
-	if r.Cert, err = q.GetCertificateByKeyHash(ctx, a.KeyHash); errors.Is(err, store.ErrNotFound) {
+	r.Cert, err = scanCert(q.row(ctx, "SELECT "+loginCertCols+" FROM certificates WHERE key_hash = $1", a.KeyHash))
+	if errors.Is(err, sql.ErrNoRows) {
 		return r, nil
 	} else if err != nil {
 		return r, err
