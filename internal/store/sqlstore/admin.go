@@ -124,8 +124,15 @@ func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) (users [
 	order := make([]string, len(cols))
 	for i, c := range cols {
 		order[i] = c + dir
-		if c == "last_login_at" { // never-logged-in users last either way
-			order[i] = "(last_login_at IS NULL), " + c + dir
+		if c == "last_login_at" {
+			// Never logged in counts as longest ago: first when oldest
+			// first, last when newest first. Both are scans of one index
+			// (migration 00019), and SQLite's own NULL order.
+			if f.Desc {
+				order[i] += " NULLS LAST"
+			} else {
+				order[i] += " NULLS FIRST"
+			}
 		}
 	}
 	orderBy := " ORDER BY " + strings.Join(order, ", ")
