@@ -103,6 +103,9 @@ func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) (users [
 		if f.InstitutionQuery != "" {
 			p := likeArg(f.InstitutionQuery)
 			w.add(`institution_id IN (SELECT id FROM institutions WHERE lower(name) LIKE ? ESCAPE '\' OR lower(code) LIKE ? ESCAPE '\')`, p, p)
+			// One institution or nearly all: planned for the pattern
+			// (migration 00020 gives the statistics).
+			w.perValue = true
 		}
 		if f.InstitutionID != 0 {
 			w.add("institution_id = ?", f.InstitutionID)

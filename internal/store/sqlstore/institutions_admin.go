@@ -38,6 +38,7 @@ func (q *queries) SearchInstitutions(ctx context.Context, f store.InstitutionSea
 	if f.Query != "" {
 		p := likeArg(f.Query)
 		w.add(`(lower(name) LIKE ? ESCAPE '\' OR lower(code) LIKE ? ESCAPE '\')`, p, p)
+		w.perValue = true // see SearchUsers' InstitutionQuery
 	}
 	if f.Kind != "" {
 		w.add("kind = ?", string(f.Kind))
