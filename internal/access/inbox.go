@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
@@ -82,7 +81,7 @@ type InboxFilter struct {
 	Status    domain.RequestStatus // pending for the inbox; any for history
 	RoleID    int64
 	From, To  time.Time
-	Applicant string // part of the applicant's name or login ID
+	Applicant string // part of the applicant's name or login ID, any case
 	Escalated bool   // the province / national queue instead of the own institution's
 	History   bool   // decided requests only (any status but pending)
 	// CountCap, when positive, stops the total at CountCap+1 (see
@@ -120,11 +119,7 @@ func Inbox(ctx context.Context, q store.Queries, sc Scope, f InboxFilter, now ti
 	if rf.ApproverInstitutionID == 0 && !rf.Escalated {
 		return nil, 0, nil
 	}
-	needle := strings.TrimSpace(f.Applicant)
-	if needle != "" {
-		// Filtering by applicant happens after the query: widen the page.
-		rf.Page = store.Page{Limit: store.MaxLimit}
-	}
+	rf.Applicant = f.Applicant
 	reqs, total, err := q.ListRequests(ctx, rf)
 	if err != nil {
 		return nil, 0, err
@@ -139,15 +134,7 @@ func Inbox(ctx context.Context, q store.Queries, sc Scope, f InboxFilter, now ti
 		if err != nil {
 			return nil, 0, err
 		}
-		if needle != "" && !strings.Contains(it.Applicant.Name, needle) && !strings.Contains(it.Applicant.LoginID, needle) {
-			continue
-		}
 		items = append(items, it)
-	}
-	if needle != "" {
-		total = len(items)
-		off, lim := f.Page.Window()
-		items = items[min(off, len(items)):min(off+lim, len(items))]
 	}
 	return items, total, nil
 }

@@ -148,6 +148,37 @@ func TestInbox(t *testing.T) {
 		if got := hist(access.InboxFilter{From: t0.Add(90 * time.Minute), To: t0.Add(150 * time.Minute)}); !slices.Equal(got, []int64{r2.ID}) {
 			t.Errorf("by date: %v", got)
 		}
+
+		// The applicant filter is part of the query: a match behind more
+		// than store.MaxLimit newer requests is found and counted, in any
+		// case; LIKE's wildcards are literal.
+		jung := f.newUser("jungother", "정다른", "91111001", domain.UserPending, domain.CertPersonal)
+		err = f.st.InTx(f.ctx, func(q store.Queries) error {
+			for i := range store.MaxLimit + 5 {
+				at := later.Add(time.Duration(i) * time.Second)
+				r := domain.RoleRequest{UserID: jung.ID, RoleID: d.UserRoleID, ApproverInstitutionID: f.inst("HC-11110").ID,
+					Status: domain.RequestRejected, Reason: "테스트", CreatedAt: at, DecidedAt: at, DeciderID: approver.ID}
+				if err := q.CreateRequest(f.ctx, &r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := later.Add(time.Hour)
+		items, total, err = access.Inbox(f.ctx, f.st, sc, access.InboxFilter{History: true, Applicant: " KIMDOC ", Page: store.Page{Limit: 20}}, end)
+		if err != nil || total != 1 || !slices.Equal(reqIDs(items), []int64{r1.ID}) {
+			t.Errorf("oldest decided request by applicant: %v (total %d), %v; want [%d]", reqIDs(items), total, err, r1.ID)
+		}
+		items, total, _ = access.Inbox(f.ctx, f.st, sc, access.InboxFilter{History: true, Applicant: "다른", Page: store.Page{Offset: 500, Limit: 20}}, end)
+		if total != store.MaxLimit+5 || len(items) != 5 {
+			t.Errorf("the other applicant's last page: %d items, total %d; want 5 of %d", len(items), total, store.MaxLimit+5)
+		}
+		if items, total, _ = access.Inbox(f.ctx, f.st, sc, access.InboxFilter{History: true, Applicant: "%"}, end); total != 0 || len(items) != 0 {
+			t.Errorf("applicant %%: %v (total %d), want none", reqIDs(items), total)
+		}
 	})
 }
 

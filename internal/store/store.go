@@ -292,6 +292,9 @@ type RequestFilter struct {
 	Status                 domain.RequestStatus
 	CreatedBefore          time.Time
 	CreatedAfter           time.Time
+	// Applicant, when not blank, keeps requests whose applicant's name or
+	// login ID contains it, in any case.
+	Applicant string
 	// CountCap, when positive, stops the total at CountCap+1 ("more than
 	// CountCap"): an exact count reads every matching row.
 	CountCap int
