@@ -44,7 +44,7 @@ var (
 	certTable = table{"certificates", []string{"id", "user_id", "subject_dn", "issuer_dn", "serial", "key_hash", "not_before",
 		"not_after", "policy_oid", "class", "registered_at"}}
 	requestTable = table{"role_requests", []string{"id", "user_id", "role_id", "approver_institution_id", "status",
-		"justification", "reason", "created_at", "decided_at", "decider_id"}}
+		"justification", "reason", "created_at", "decided_at", "decider_id", "reminded_at", "escalated_at"}}
 	grantTable = table{"role_grants", []string{"id", "user_id", "role_id", "request_id", "granted_at", "granted_by"}}
 	auditTable = table{"audit_events", []string{"seq", "at", "actor_id", "actor", "action", "target_type", "target_id",
 		"client_addr", "detail", "prev_hash", "hash"}}
@@ -258,6 +258,7 @@ func generate(ctx context.Context, st *sqlstore.Store, cfg config) (counts, erro
 	gb := &batcher{ctx: ctx, s: s, t: grantTable, size: cfg.Batch, before: rb}
 	pairs := 2 * cfg.Users
 	week := int64(7 * 24 * time.Hour / time.Microsecond)
+	remindAfter, escalateAfter := int64(24*time.Hour/time.Microsecond), int64(72*time.Hour/time.Microsecond)
 	for j := range cfg.Requests {
 		id := first.req + int64(j)
 		pair := j % pairs
@@ -275,10 +276,19 @@ func generate(ctx context.Context, st *sqlstore.Store, cfg config) (counts, erro
 			status = domain.RequestExpired
 		}
 		var created int64
-		var decided, decider any
+		var decided, decider, reminded, escalated any
 		reason := ""
 		if status == domain.RequestPending {
 			created = us(now) - rng.Int64N(week) // pending ones are recent
+			// As a running system's sweep leaves them (access.Sweep's
+			// default thresholds): reminded after a day, escalated after
+			// three.
+			if t := created + remindAfter; t <= us(now) {
+				reminded = t
+			}
+			if t := created + escalateAfter; t <= us(now) {
+				escalated = t
+			}
 		} else {
 			created = us(now) - span + rng.Int64N(span-week)
 			d := created + rng.Int64N(3*24*int64(time.Hour/time.Microsecond))
@@ -291,7 +301,7 @@ func generate(ctx context.Context, st *sqlstore.Store, cfg config) (counts, erro
 			}
 		}
 		if err := rb.add(id, first.user+int64(ui), role, hc.ID, string(status), "예방접종 업무 (generated)", reason,
-			created, decided, decider); err != nil {
+			created, decided, decider, reminded, escalated); err != nil {
 			return c, err
 		}
 		c.ByStatus[status]++

@@ -117,6 +117,22 @@ func testGenerate(t *testing.T, dbURL string) {
 		WHERE i.kind <> 'health_centre'`); n != 0 {
 		t.Errorf("%d requests not addressed to a health centre", n)
 	}
+	// Pending requests as a running sweep leaves them: reminded after a
+	// day and escalated after three, not before (a minute's slack for the
+	// time between the generator's clock and this one).
+	dayAgo := func(days int, slack time.Duration) string {
+		return fmt.Sprint(time.Now().Add(-time.Duration(days)*24*time.Hour + slack).UnixMicro())
+	}
+	if n := count(`SELECT COUNT(*) FROM role_requests WHERE status = 'pending' AND (
+		(reminded_at IS NULL AND created_at < ` + dayAgo(1, -time.Minute) + `)
+		OR (reminded_at IS NOT NULL AND created_at > ` + dayAgo(1, time.Minute) + `)
+		OR (escalated_at IS NULL AND created_at < ` + dayAgo(3, -time.Minute) + `)
+		OR (escalated_at IS NOT NULL AND created_at > ` + dayAgo(3, time.Minute) + `))`); n != 0 {
+		t.Errorf("%d pending requests reminded or escalated unlike the sweep", n)
+	}
+	if n := count("SELECT COUNT(*) FROM role_requests WHERE status = 'pending' AND escalated_at IS NOT NULL"); n == 0 {
+		t.Error("no pending request escalated")
+	}
 	if bad, err := st.VerifyAuditChain(ctx); err != nil || bad != 0 {
 		t.Fatalf("audit chain: bad seq %d: %v", bad, err)
 	}

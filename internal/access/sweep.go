@@ -43,14 +43,18 @@ type SweepResult struct {
 // pending requests are reminded and escalated. Each change is its own
 // transaction with its audit event, so several processes may sweep at
 // once: the conditional updates let one of them win.
+//
+// Each rule reads only the rows it has to act on (store filters backed by
+// partial indexes, migration 00021), in batches of store.MaxLimit, until
+// none is left: a row acted on, here or by another process, drops out of
+// the next read. A run handles at most sweepBatches batches per rule; the
+// next run goes on.
 func Sweep(ctx context.Context, st store.Store, cfg SweepConfig, now time.Time) (SweepResult, error) {
 	cfg = cfg.withDefaults()
 	var res SweepResult
-	lapsed, err := st.ListGrants(ctx, store.GrantFilter{LapsedBy: now, Page: store.Page{Limit: store.MaxLimit}})
-	if err != nil {
-		return res, err
-	}
-	for _, g := range lapsed {
+	err := eachBatch(func() ([]domain.Grant, error) {
+		return st.ListGrants(ctx, store.GrantFilter{LapsedBy: now, Page: store.Page{Limit: store.MaxLimit}})
+	}, func(g domain.Grant) error {
 		err := st.InTx(ctx, func(q store.Queries) error {
 			if err := q.RevokeGrant(ctx, g.ID, 0, "기간 만료", now); err != nil {
 				return err
@@ -59,91 +63,142 @@ func Sweep(ctx context.Context, st store.Store, cfg SweepConfig, now time.Time) 
 		})
 		if err == nil {
 			res.Lapsed++
-		} else if !isConflict(err) {
-			return res, err
 		}
-	}
-
-	pending, _, err := st.ListRequests(ctx, store.RequestFilter{Status: domain.RequestPending, Page: store.Page{Limit: store.MaxLimit}})
+		return err
+	})
 	if err != nil {
 		return res, err
 	}
-	approvers := map[[2]int64]bool{} // (institution, approver role) → has an active approver
-	for _, r := range pending {
+
+	pending := func(f store.RequestFilter) func() ([]domain.RoleRequest, error) {
+		f.Status, f.Page = domain.RequestPending, store.Page{Limit: store.MaxLimit}
+		return func() ([]domain.RoleRequest, error) {
+			reqs, _, err := st.ListRequests(ctx, f)
+			return reqs, err
+		}
+	}
+	// Requests of users locked or withdrawn since they asked.
+	err = eachBatch(func() ([]domain.RoleRequest, error) {
+		return st.PendingOfInactive(ctx, store.MaxLimit)
+	}, func(r domain.RoleRequest) error {
 		u, err := st.GetUser(ctx, r.UserID)
 		if err != nil {
-			return res, err
+			return err
 		}
-		if u.Status == domain.UserLocked || u.Status == domain.UserWithdrawn {
-			err := st.InTx(ctx, func(q store.Queries) error {
-				if _, err := q.DecideRequest(ctx, r.ID, domain.RequestCancelled, 0, "계정 잠금 또는 탈퇴", now); err != nil {
-					return err
-				}
-				return audit.Log(ctx, q, audit.System, "request.cancel", "request", r.ID, map[string]any{"why": string(u.Status)}, now)
-			})
-			if err == nil {
-				res.Cancelled++
-			} else if !isConflict(err) {
-				return res, err
+		err = st.InTx(ctx, func(q store.Queries) error {
+			if _, err := q.DecideRequest(ctx, r.ID, domain.RequestCancelled, 0, "계정 잠금 또는 탈퇴", now); err != nil {
+				return err
 			}
-			continue
+			return audit.Log(ctx, q, audit.System, "request.cancel", "request", r.ID, map[string]any{"why": string(u.Status)}, now)
+		})
+		if err == nil {
+			res.Cancelled++
 		}
-		age := now.Sub(r.CreatedAt)
-		if r.RemindedAt.IsZero() && age >= cfg.RemindAfter {
-			err := st.InTx(ctx, func(q store.Queries) error {
-				if err := q.MarkRequestReminded(ctx, r.ID, now); err != nil {
-					return err
-				}
-				if err := audit.Log(ctx, q, audit.System, "request.remind", "request", r.ID, nil, now); err != nil {
-					return err
-				}
-				role, err := q.GetRole(ctx, r.RoleID)
-				if err != nil {
-					return err
-				}
-				return cfg.Notices.reminder(ctx, q, r, role, now)
-			})
-			if err == nil {
-				res.Reminded++
-			} else if !isConflict(err) {
-				return res, err
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+
+	// Pending at least RemindAfter: remind the approvers once. Times are
+	// kept in microseconds, so "created at or before" is "before one
+	// microsecond later".
+	err = eachBatch(pending(store.RequestFilter{Unreminded: true, CreatedBefore: now.Add(-cfg.RemindAfter + time.Microsecond)}), func(r domain.RoleRequest) error {
+		err := st.InTx(ctx, func(q store.Queries) error {
+			if err := q.MarkRequestReminded(ctx, r.ID, now); err != nil {
+				return err
 			}
+			if err := audit.Log(ctx, q, audit.System, "request.remind", "request", r.ID, nil, now); err != nil {
+				return err
+			}
+			role, err := q.GetRole(ctx, r.RoleID)
+			if err != nil {
+				return err
+			}
+			return cfg.Notices.reminder(ctx, q, r, role, now)
+		})
+		if err == nil {
+			res.Reminded++
 		}
-		if !r.EscalatedAt.IsZero() {
-			continue
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+
+	escalate := func(r domain.RoleRequest) error {
+		err := st.InTx(ctx, func(q store.Queries) error {
+			if err := q.MarkRequestEscalated(ctx, r.ID, now); err != nil {
+				return err
+			}
+			return audit.Log(ctx, q, audit.System, "request.escalate", "request", r.ID,
+				map[string]any{"pending_hours": int(now.Sub(r.CreatedAt).Hours())}, now)
+		})
+		if err == nil {
+			res.Escalated++
 		}
-		escalate := age >= cfg.EscalateAfter
-		if !escalate {
-			role, err := st.GetRole(ctx, r.RoleID)
+		return err
+	}
+	// Pending at least EscalateAfter.
+	err = eachBatch(pending(store.RequestFilter{Unescalated: true, CreatedBefore: now.Add(-cfg.EscalateAfter + time.Microsecond)}), escalate)
+	if err != nil {
+		return res, err
+	}
+	// Addressed to an institution with no active approver for the role:
+	// at once.
+	routes, err := st.PendingRoutes(ctx)
+	if err != nil {
+		return res, err
+	}
+	approverRoles := map[int64]int64{} // role → its approver role
+	for _, rt := range routes {
+		ar, ok := approverRoles[rt.RoleID]
+		if !ok {
+			role, err := st.GetRole(ctx, rt.RoleID)
 			if err != nil {
 				return res, err
 			}
-			key := [2]int64{r.ApproverInstitutionID, role.ApproverRoleID}
-			has, seen := approvers[key]
-			if !seen {
-				if has, err = hasActiveApprover(ctx, st, r.ApproverInstitutionID, role.ApproverRoleID, now); err != nil {
-					return res, err
-				}
-				approvers[key] = has
-			}
-			escalate = !has
+			ar, approverRoles[rt.RoleID] = role.ApproverRoleID, role.ApproverRoleID
 		}
-		if escalate {
-			err := st.InTx(ctx, func(q store.Queries) error {
-				if err := q.MarkRequestEscalated(ctx, r.ID, now); err != nil {
-					return err
-				}
-				return audit.Log(ctx, q, audit.System, "request.escalate", "request", r.ID,
-					map[string]any{"pending_hours": int(age.Hours())}, now)
-			})
-			if err == nil {
-				res.Escalated++
-			} else if !isConflict(err) {
-				return res, err
-			}
+		has, err := hasActiveApprover(ctx, st, rt.ApproverInstitutionID, ar, now)
+		if err != nil {
+			return res, err
+		}
+		if has {
+			continue
+		}
+		err = eachBatch(pending(store.RequestFilter{ApproverInstitutionID: rt.ApproverInstitutionID, RoleID: rt.RoleID, Unescalated: true}), escalate)
+		if err != nil {
+			return res, err
 		}
 	}
 	return res, nil
+}
+
+// sweepBatches bounds the batches one rule handles in one run.
+const sweepBatches = 10
+
+// eachBatch reads batches with next and runs do on each item, until a
+// batch is short (the last) or after sweepBatches batches. Each item acted
+// on drops out of the next read; so does one that another process acted
+// on first, which do reports as a conflict and eachBatch passes over.
+// Other errors stop the sweep.
+func eachBatch[T any](next func() ([]T, error), do func(T) error) error {
+	for range sweepBatches {
+		items, err := next()
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := do(it); err != nil && !isConflict(err) {
+				return err
+			}
+		}
+		if len(items) < store.MaxLimit {
+			return nil
+		}
+	}
+	return nil
 }
 
 func isConflict(err error) bool {

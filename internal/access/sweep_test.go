@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -233,6 +234,68 @@ func TestSweepEscalatesWithoutApprover(t *testing.T) {
 		}
 		if _, _, err := f.decide(f.user("admin11"), req.ID, true, "", now); err != nil {
 			t.Errorf("Seoul admin decides the escalated request: %v", err)
+		}
+	})
+}
+
+// TestSweepBeyondOneBatch: more pending requests than one read holds
+// (store.MaxLimit) are all reminded and escalated, the newest too, and
+// those of a locked user cancelled whatever their age. (The sweep used to
+// read the 500 oldest pending requests only.)
+func TestSweepBeyondOneBatch(t *testing.T) {
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		d := f.demo
+		n := store.MaxLimit + 7
+		centre := f.inst("HC-11110").ID
+		var newest int64
+		err := f.st.InTx(f.ctx, func(q store.Queries) error {
+			for i := range n {
+				login := fmt.Sprintf("bulk%04d", i)
+				u := domain.User{LoginID: login, Name: "대량신청", InstitutionID: f.inst("91111001").ID, Status: domain.UserPending,
+					Pseudonym: "p-" + login, CreatedAt: t0, UpdatedAt: t0}
+				if err := q.CreateUser(f.ctx, &u); err != nil {
+					return err
+				}
+				r := domain.RoleRequest{UserID: u.ID, RoleID: d.UserRoleID, ApproverInstitutionID: centre, Status: domain.RequestPending,
+					CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+				if err := q.CreateRequest(f.ctx, &r); err != nil {
+					return err
+				}
+				newest = r.ID
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A locked applicant's request, the newest of all.
+		locked := f.newUser("lockedbulk", "잠긴사용자", "91111001", domain.UserPending, domain.CertPersonal)
+		lr := f.storeRequest(locked, d.UserRoleID, "HC-11110", t0.Add(time.Hour))
+		locked.Status = domain.UserLocked
+		if err := f.st.UpdateUser(f.ctx, &locked); err != nil {
+			t.Fatal(err)
+		}
+
+		// 24 h after the newest: every request reminded, none escalated.
+		at := t0.Add(25 * time.Hour)
+		if res := f.sweep(at); res.Reminded != n || res.Cancelled != 1 || res.Escalated != 0 {
+			t.Errorf("at 25 h: %+v, want %d reminded, 1 cancelled", res, n)
+		}
+		if r := f.get(newest); !r.RemindedAt.Equal(at) {
+			t.Errorf("the newest request: %+v, want reminded", r)
+		}
+		if r := f.get(lr.ID); r.Status != domain.RequestCancelled {
+			t.Errorf("the locked applicant's request: %s, want cancelled", r.Status)
+		}
+		if res := f.sweep(at.Add(time.Minute)); res != (access.SweepResult{}) {
+			t.Errorf("a minute later: %+v, want nothing", res)
+		}
+		at = t0.Add(73 * time.Hour)
+		if res := f.sweep(at); res.Escalated != n || res.Reminded != 0 {
+			t.Errorf("at 73 h: %+v, want %d escalated", res, n)
+		}
+		if r := f.get(newest); !r.EscalatedAt.Equal(at) {
+			t.Errorf("the newest request: %+v, want escalated", r)
 		}
 	})
 }

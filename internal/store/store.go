@@ -105,6 +105,12 @@ type Queries interface {
 	DecideRequest(ctx context.Context, id int64, status domain.RequestStatus, deciderID int64, reason string, t time.Time) (domain.RoleRequest, error)
 	MarkRequestReminded(ctx context.Context, id int64, t time.Time) error
 	MarkRequestEscalated(ctx context.Context, id int64, t time.Time) error
+	// PendingRoutes returns the distinct (approving institution, role)
+	// pairs of the pending requests not yet escalated.
+	PendingRoutes(ctx context.Context) ([]RequestRoute, error)
+	// PendingOfInactive returns up to limit pending requests whose
+	// applicant is locked or withdrawn, in no particular order.
+	PendingOfInactive(ctx context.Context, limit int) ([]domain.RoleRequest, error)
 
 	// Grants. At most one active grant per user and role.
 	CreateGrant(ctx context.Context, g *domain.Grant) error
@@ -295,10 +301,20 @@ type RequestFilter struct {
 	// Applicant, when not blank, keeps requests whose applicant's name or
 	// login ID contains it, in any case.
 	Applicant string
+	// Unreminded and Unescalated keep pending requests whose approvers
+	// were not reminded yet, or that were not escalated yet (partial
+	// indexes of migration 00021): what the periodic sweep acts on.
+	Unreminded, Unescalated bool
 	// CountCap, when positive, stops the total at CountCap+1 ("more than
 	// CountCap"): an exact count reads every matching row.
 	CountCap int
 	Page
+}
+
+// RequestRoute is where requests go: the approving institution and the
+// role asked for.
+type RequestRoute struct {
+	ApproverInstitutionID, RoleID int64
 }
 
 // GrantFilter selects grants.

@@ -40,11 +40,13 @@ func (s *Server) sweep(ctx context.Context) {
 		s.log.Warn("janitor: signup drafts", "err", err)
 	}
 	s.privacySweep(ctx)
+	start := time.Now()
 	res, err := access.Sweep(ctx, s.store, s.cfg.Sweep, now)
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("janitor: access rules", "err", err)
 	}
 	if res != (access.SweepResult{}) {
-		s.log.Info("janitor: access rules", "lapsed", res.Lapsed, "reminded", res.Reminded, "escalated", res.Escalated, "cancelled", res.Cancelled)
+		s.log.Info("janitor: access rules", "lapsed", res.Lapsed, "reminded", res.Reminded, "escalated", res.Escalated, "cancelled", res.Cancelled,
+			"took", time.Since(start).Round(time.Millisecond))
 	}
 }

@@ -674,6 +674,14 @@ func (q *queries) ListRequests(ctx context.Context, f store.RequestFilter) ([]do
 	if !f.CreatedAfter.IsZero() {
 		w.add("created_at > ?", f.CreatedAfter.UnixMicro())
 	}
+	// Said with literals, so that both databases match them to the
+	// partial indexes of migration 00021.
+	if f.Unreminded {
+		w.add("status = 'pending' AND reminded_at IS NULL")
+	}
+	if f.Unescalated {
+		w.add("status = 'pending' AND escalated_at IS NULL")
+	}
 	if a := strings.TrimSpace(f.Applicant); a != "" {
 		p := likeArg(a)
 		w.add(`EXISTS (SELECT 1 FROM users u WHERE u.id = role_requests.user_id
@@ -696,7 +704,18 @@ func (q *queries) ListRequests(ctx context.Context, f store.RequestFilter) ([]do
 	if f.NewestFirst {
 		desc = " DESC"
 	}
-	query := "SELECT " + requestCols + " FROM role_requests" + w.sql() + " ORDER BY created_at" + desc + ", id" + desc + w.page(off, lim)
+	order := " ORDER BY created_at" + desc + ", id" + desc
+	page := w.page(off, lim)
+	query := "SELECT " + requestCols + " FROM role_requests" + w.sql() + order + page
+	if f.Unreminded || f.Unescalated {
+		// The page's IDs first, then its rows: the IDs are an index only
+		// scan of the partial index. Asked for the whole rows at once,
+		// PostgreSQL took (status, created_at, id) instead and filtered
+		// 160 000 reminded requests (73 ms against 0.1): it estimates
+		// "pending and not reminded" as if the two were unrelated, and
+		// most requests, the decided ones, are never reminded.
+		query = "SELECT " + requestCols + " FROM role_requests WHERE id IN (SELECT id FROM role_requests" + w.sql() + order + page + ")" + order
+	}
 	out, err := list(ctx, q, scanRequest, query, q.valuePlan(w.perValue, w.args)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list requests: %w", err)
@@ -727,6 +746,36 @@ func (q *queries) DecideRequest(ctx context.Context, id int64, status domain.Req
 		return cur, fmt.Errorf("decide: %w", err)
 	}
 	return cur, fmt.Errorf("decide request %d: already %s: %w", id, cur.Status, store.ErrConflict)
+}
+
+// PendingRoutes returns the distinct (approving institution, role) pairs
+// of the pending requests not yet escalated, in order.
+func (q *queries) PendingRoutes(ctx context.Context) ([]store.RequestRoute, error) {
+	out, err := list(ctx, q, func(sc scanner) (store.RequestRoute, error) {
+		var r store.RequestRoute
+		err := sc.Scan(&r.ApproverInstitutionID, &r.RoleID)
+		return r, err
+	}, `SELECT DISTINCT approver_institution_id, role_id FROM role_requests
+		WHERE status = 'pending' AND escalated_at IS NULL ORDER BY approver_institution_id, role_id`)
+	if err != nil {
+		return nil, fmt.Errorf("pending routes: %w", err)
+	}
+	return out, nil
+}
+
+// PendingOfInactive returns up to limit pending requests of locked or
+// withdrawn users. Unordered on purpose: usually there is none, and an
+// order by time made PostgreSQL walk every pending request probing its
+// user, expecting to stop early (0.57 s at 190 000 pending requests,
+// against a 60 ms hash join).
+func (q *queries) PendingOfInactive(ctx context.Context, limit int) ([]domain.RoleRequest, error) {
+	_, lim := store.Page{Limit: limit}.Window()
+	out, err := list(ctx, q, scanRequest, "SELECT "+prefixed("r", requestCols)+` FROM role_requests r JOIN users u ON u.id = r.user_id
+		WHERE r.status = 'pending' AND u.status IN ('locked', 'withdrawn') LIMIT $1`, lim)
+	if err != nil {
+		return nil, fmt.Errorf("pending requests of inactive users: %w", err)
+	}
+	return out, nil
 }
 
 func (q *queries) MarkRequestReminded(ctx context.Context, id int64, t time.Time) error {

@@ -622,6 +622,50 @@ func testRequestList(t *testing.T, s store.Store) {
 			t.Errorf("%s: ListRequests = %v (total %d), want %v (total %d)", tc.name, ids, total, tc.want, tc.total)
 		}
 	}
+
+	// What the sweep reads: r1 reminded, r4 escalated, bob locked.
+	routes, err := s.PendingRoutes(ctx(t))
+	must(t, err)
+	want := []store.RequestRoute{{ApproverInstitutionID: b.centre.ID, RoleID: b.role.ID}, {ApproverInstitutionID: b.centre.ID, RoleID: role2.ID}}
+	if fmt.Sprint(routes) != fmt.Sprint(want) {
+		t.Errorf("PendingRoutes = %v, want %v", routes, want)
+	}
+	must(t, s.MarkRequestReminded(ctx(t), r1.ID, t0.Add(time.Hour)))
+	bob := b.bob
+	bob.Status = domain.UserLocked
+	must(t, s.UpdateUser(ctx(t), &bob))
+	for _, tc := range []struct {
+		name string
+		f    store.RequestFilter
+		want []int64
+	}{
+		{"unreminded", store.RequestFilter{Unreminded: true}, []int64{r3.ID, r4.ID}},
+		{"unreminded and old", store.RequestFilter{Unreminded: true, CreatedBefore: t0.Add(4 * time.Minute)}, []int64{r3.ID}},
+		{"unescalated", store.RequestFilter{Unescalated: true}, []int64{r1.ID, r3.ID}},
+		{"unescalated route", store.RequestFilter{Unescalated: true, ApproverInstitutionID: b.centre.ID, RoleID: role2.ID}, []int64{r3.ID}},
+	} {
+		got, total, err := s.ListRequests(ctx(t), tc.f)
+		must(t, err)
+		var ids []int64
+		for _, r := range got {
+			ids = append(ids, r.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(tc.want) || total != len(tc.want) {
+			t.Errorf("%s: ListRequests = %v (total %d), want %v", tc.name, ids, total, tc.want)
+		}
+	}
+	// Bob (locked) has r2 (approved) and r4 (pending).
+	inactive, err := s.PendingOfInactive(ctx(t), 10)
+	must(t, err)
+	if len(inactive) != 1 || inactive[0].ID != r4.ID || inactive[0].UserID != b.bob.ID || inactive[0].Status != domain.RequestPending {
+		t.Errorf("PendingOfInactive = %+v, want r4 (%d)", inactive, r4.ID)
+	}
+	must(t, s.MarkRequestEscalated(ctx(t), r1.ID, t0.Add(time.Hour)))
+	routes, err = s.PendingRoutes(ctx(t))
+	must(t, err)
+	if want := []store.RequestRoute{{ApproverInstitutionID: b.centre.ID, RoleID: role2.ID}}; fmt.Sprint(routes) != fmt.Sprint(want) {
+		t.Errorf("PendingRoutes after escalating r1 = %v, want %v", routes, want)
+	}
 }
 
 func testDecideRace(t *testing.T, s store.Store) {
