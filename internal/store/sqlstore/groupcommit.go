@@ -19,11 +19,12 @@ import (
 // event, the user row, the challenge), and most of those the same pages as
 // the next login's. So transactions waiting for the writer are run
 // together: one BEGIN, each caller's function inside its own SAVEPOINT,
-// one COMMIT. A function that fails is rolled back to its savepoint and
-// its caller gets its error at once; the others are unaffected. Callers
-// get their result only after the COMMIT that makes their writes durable
-// has succeeded, so a success still means "committed", exactly as with a
-// transaction of one's own.
+// one COMMIT. A function that fails is rolled back to its savepoint; the
+// others are unaffected. Callers get their result only when the batch has
+// ended: a success only after the COMMIT that makes their writes durable,
+// so it still means "committed", exactly as with a transaction of one's
+// own; a failure too, since it may have come from an earlier member's
+// writes, which the caller must then be able to read.
 //
 // Under no load a batch holds one transaction and nothing waits: the
 // committer takes whatever is queued when it is ready, never a timer.
@@ -134,6 +135,17 @@ func (g *committer) batch(first *txJob) {
 	q := &queries{s: g.s, db: c, w: c, tx: true}
 	bg := context.Background()
 	var ok []*txJob // members whose writes are in the transaction
+	// Members that failed, answered only when the batch has ended: a
+	// member can fail on what an earlier member of the batch wrote (a
+	// double submit: the second finds the first's user, ID taken), and
+	// its caller may then read what made it fail, which it must find
+	// committed (signup answers "already submitted" from the draft).
+	var failed []failedJob
+	defer func() {
+		for _, f := range failed {
+			f.j.done <- f.r
+		}
+	}()
 	n := 0
 	for j := first; j != nil; j = g.next(n, start) {
 		n++
@@ -161,7 +173,7 @@ func (g *committer) batch(first *txJob) {
 		if rerr == nil {
 			_, rerr = c.ExecContext(bg, "RELEASE batch_member")
 		}
-		j.done <- r
+		failed = append(failed, failedJob{j, r})
 		if rerr != nil {
 			g.abandon(tx, ok)
 			return
@@ -182,6 +194,12 @@ func (g *committer) batch(first *txJob) {
 	for _, j := range ok {
 		j.done <- txResult{}
 	}
+}
+
+// failedJob is a batch member that failed, with its answer.
+type failedJob struct {
+	j *txJob
+	r txResult
 }
 
 // next returns another queued job for the running batch, or nil when the

@@ -84,6 +84,31 @@ func TestGroupCommitBatches(t *testing.T) {
 	}
 }
 
+// A member that fails on an earlier member's write (here: the same unique
+// code) is answered only after the batch committed, so that its caller can
+// read the row it collided with (signup tells a double submit this way).
+func TestGroupCommitFailureAfterCommit(t *testing.T) {
+	s, g := openFile(t)
+	first := job(createInst("D"))
+	// Unbuffered: the batch waits until the answer is taken.
+	dup := &txJob{ctx: context.Background(), fn: createInst("D"), done: make(chan txResult)}
+	g.jobs <- dup
+	go g.batch(first)
+	r := <-dup.done
+	if !errors.Is(r.err, store.ErrAlreadyExists) {
+		t.Errorf("the second member: %v, want already exists", r.err)
+	}
+	if n := g.commits.Load(); n != 1 {
+		t.Errorf("answered after %d commits, want after the batch's commit", n)
+	}
+	if _, err := s.GetInstitutionByCode(t.Context(), "D"); err != nil {
+		t.Errorf("the row it collided with, read when answered: %v", err)
+	}
+	if r := <-first.done; r.err != nil {
+		t.Errorf("first: %v", r.err)
+	}
+}
+
 // A member that breaks the transaction itself (here: ends it) gets its
 // error; the members before it, whose writes went with the transaction,
 // are run again alone and committed.
