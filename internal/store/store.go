@@ -116,6 +116,9 @@ type Queries interface {
 	CreateGrant(ctx context.Context, g *domain.Grant) error
 	RevokeGrant(ctx context.Context, id, by int64, reason string, t time.Time) error // ErrConflict if already revoked
 	ListGrants(ctx context.Context, f GrantFilter) ([]domain.Grant, error)
+	// CountGrants counts the grants f selects (its Page aside), stopping
+	// at limit: a result of limit means limit or more.
+	CountGrants(ctx context.Context, f GrantFilter, limit int) (int, error)
 
 	// Consent texts.
 	AddConsentVersion(ctx context.Context, c *domain.ConsentVersion) error // sets Version to the next number
@@ -319,9 +322,14 @@ type RequestRoute struct {
 
 // GrantFilter selects grants.
 type GrantFilter struct {
-	UserID   int64
-	RoleID   int64
-	ActiveAt time.Time // when set, only grants in force at that time
+	UserID int64
+	RoleID int64
+	// RoleIDs, when not nil, restricts to those roles (empty: none).
+	RoleIDs []int64
+	// UnderInstitutionID, when set, keeps grants of users of that
+	// institution or one below it.
+	UnderInstitutionID int64
+	ActiveAt           time.Time // when set, only grants in force at that time
 	// LapsedBy, when set, selects grants whose lifetime ended by then but
 	// that were not yet revoked (the expiry job revokes them).
 	LapsedBy time.Time

@@ -658,22 +658,43 @@ func (s *Server) adminApproversRender(w http.ResponseWriter, r *http.Request, st
 			p.Role = ar
 		}
 	}
-	if p.Role.Role.ID != 0 {
-		grants, err := s.store.ListGrants(ctx, store.GrantFilter{RoleID: p.Role.Role.ID, ActiveAt: s.now(), Page: store.Page{Limit: store.MaxLimit}})
-		if err != nil {
-			s.serverError(w, r, err)
-			return
+	if p.Role.Role.ID != 0 && sc.Any() {
+		// Every holder in the scope, a store page at a time (the
+		// province's subtree is a condition of the query).
+		f := store.GrantFilter{RoleID: p.Role.Role.ID, ActiveAt: s.now()}
+		if !sc.National {
+			f.UnderInstitutionID = sc.Province.ID
 		}
-		names := instNames{}
-		for _, g := range grants {
-			u, err := s.store.GetUser(ctx, g.UserID)
+		for off := 0; ; off += store.MaxLimit {
+			f.Page = store.Page{Offset: off, Limit: store.MaxLimit}
+			grants, err := s.store.ListGrants(ctx, f)
 			if err != nil {
-				continue
+				s.serverError(w, r, err)
+				return
 			}
-			if ok, err := s.coversInstitution(ctx, s.store, sc, u.InstitutionID); err != nil || !ok {
-				continue
+			ids := make([]int64, 0, len(grants))
+			for _, g := range grants {
+				ids = append(ids, g.UserID)
 			}
-			p.Holders = append(p.Holders, adminHolderRow{Grant: g, User: u, Institution: names.get(ctx, s.store, u.InstitutionID)})
+			users, err := s.store.GetUsers(ctx, ids)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			names := instNames{}
+			var instIDs []int64
+			for _, u := range users {
+				instIDs = append(instIDs, u.InstitutionID)
+			}
+			names.preload(ctx, s.store, instIDs)
+			for _, g := range grants {
+				if u, ok := users[g.UserID]; ok {
+					p.Holders = append(p.Holders, adminHolderRow{Grant: g, User: u, Institution: names.get(ctx, s.store, u.InstitutionID)})
+				}
+			}
+			if len(grants) < store.MaxLimit {
+				break
+			}
 		}
 	}
 	s.render(w, r, status, "admin_approvers", p)

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -837,55 +838,74 @@ func (s *Server) apiGrants(w http.ResponseWriter, r *http.Request) {
 		User        jsonUser        `json:"user"`
 		Institution jsonInstitution `json:"institution"`
 	}
-	var all []item
-	now := s.now()
-	insts := map[int64]domain.Institution{}
-	covered := map[int64]bool{}
-	found := false
+	byID := map[int64]domain.Role{}
+	f := store.GrantFilter{RoleIDs: []int64{}, ActiveAt: s.now(), Page: pageOf(r)}
 	for _, role := range roles {
-		if rc := q.Get("role"); rc != "" && rc != role.Code {
-			continue
-		}
-		found = true
-		grants, err := s.store.ListGrants(ctx, store.GrantFilter{RoleID: role.ID, ActiveAt: now, Page: store.Page{Limit: store.MaxLimit}})
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		for _, g := range grants {
-			u, err := s.store.GetUser(ctx, g.UserID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			inst, ok := insts[u.InstitutionID]
-			if !ok {
-				if inst, err = s.store.GetInstitution(ctx, u.InstitutionID); err != nil {
-					s.serverError(w, r, err)
-					return
-				}
-				insts[inst.ID] = inst
-				if covered[inst.ID], err = c.admin.Covers(ctx, s.store, inst); err != nil {
-					s.serverError(w, r, err)
-					return
-				}
-			}
-			if !covered[inst.ID] {
-				continue
-			}
-			j := userJSON(u)
-			j.Mobile, j.OfficePhone, j.Email = "", "", ""
-			all = append(all, item{grantJSON(g, role, sys), j, instJSON(inst)})
+		if rc := q.Get("role"); rc == "" || rc == role.Code {
+			f.RoleIDs = append(f.RoleIDs, role.ID)
+			byID[role.ID] = role
 		}
 	}
-	if !found {
+	if len(f.RoleIDs) == 0 {
 		s.renderError(w, r, http.StatusNotFound, domain.ENOTFOUND, "시스템에 그런 권한 코드가 없습니다.")
 		return
 	}
-	page := pageOf(r)
-	off, lim := page.Window()
-	total := len(all)
-	writeJSON(w, http.StatusOK, listJSON(all[min(off, total):min(off+lim, total)], total, page))
+	// A province administrator sees the holders under the province; a
+	// caller with neither scope, none.
+	switch {
+	case c.admin.National:
+	case c.admin.Province.ID != 0:
+		f.UnderInstitutionID = c.admin.Province.ID
+	default:
+		f.RoleIDs = []int64{}
+	}
+	// Count one beyond the cap: an exact count of a role held by a
+	// million users reads every grant.
+	total, err := s.store.CountGrants(ctx, f, domain.UserCountCap+1)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	capped := total > domain.UserCountCap
+	total = min(total, domain.UserCountCap)
+	grants, err := s.store.ListGrants(ctx, f)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	ids := make([]int64, 0, len(grants))
+	for _, g := range grants {
+		ids = append(ids, g.UserID)
+	}
+	users, err := s.store.GetUsers(ctx, ids)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	instIDs := make([]int64, 0, len(users))
+	for _, u := range users {
+		instIDs = append(instIDs, u.InstitutionID)
+	}
+	insts, err := s.store.GetInstitutions(ctx, instIDs)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	items := make([]item, 0, len(grants))
+	for _, g := range grants {
+		u, ok := users[g.UserID]
+		if !ok {
+			s.serverError(w, r, fmt.Errorf("grant %d: user %d not found", g.ID, g.UserID))
+			return
+		}
+		j := userJSON(u)
+		j.Mobile, j.OfficePhone, j.Email = "", "", ""
+		items = append(items, item{grantJSON(g, byID[g.RoleID], sys), j, instJSON(insts[u.InstitutionID])})
+	}
+	writeJSON(w, http.StatusOK, struct {
+		jsonList[item]
+		TotalCapped bool `json:"totalCapped"`
+	}{listJSON(items, total, f.Page), capped})
 }
 
 // apiAudit handles GET /api/v1/audit?actor=&action=&target_type=&target_id=&from=&to=&after_seq=

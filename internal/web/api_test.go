@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -157,6 +158,48 @@ func TestAPITokens(t *testing.T) {
 	if !found {
 		t.Error("approver11110 not among the holders")
 	}
+	// More holders than one page of the store holds: paged in the
+	// query, every one reachable, and counted.
+	clinic := e.inst("91111001")
+	err := e.s.store.InTx(e.ctx, func(q store.Queries) error {
+		for i := range store.MaxLimit + 3 {
+			login := fmt.Sprintf("holder%04d", i)
+			u := domain.User{LoginID: login, Name: "권한보유", InstitutionID: clinic.ID, Status: domain.UserActive,
+				Pseudonym: "p-" + login, CreatedAt: e.s.now(), UpdatedAt: e.s.now()}
+			if err := q.CreateUser(e.ctx, &u); err != nil {
+				return err
+			}
+			if err := q.CreateGrant(e.ctx, &domain.Grant{UserID: u.ID, RoleID: e.demo.UserRoleID, GrantedAt: e.s.now().Add(-time.Hour)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Items []struct {
+			User        struct{ LoginID string }
+			Institution struct{ Code string }
+		}
+		Total       int
+		TotalCapped bool
+	}
+	res, body = e.bearer("GET", "/api/v1/grants?system=covid19-vaccination&role=user-medical&offset=500&limit=50", grants, nil)
+	wantStatus(t, "GET /api/v1/grants, past 500", res, body, http.StatusOK)
+	if err := json.Unmarshal([]byte(body), &page); err != nil {
+		t.Fatal(err)
+	}
+	if page.Total < store.MaxLimit+3 || page.TotalCapped || len(page.Items) == 0 || len(page.Items) != min(50, page.Total-500) {
+		t.Errorf("holders past 500: %d items, total %d (capped %v)", len(page.Items), page.Total, page.TotalCapped)
+	}
+	for _, it := range page.Items {
+		if it.User.LoginID == "" || it.Institution.Code == "" {
+			t.Errorf("holder without user or institution: %+v", it)
+		}
+	}
+
 	res, body = e.bearer("GET", "/api/v1/grants", grants, nil)
 	wantCode(t, "grants without system", res, body, http.StatusUnprocessableEntity, domain.EINVALID)
 	res, body = e.bearer("GET", "/api/v1/grants?system=nope", grants, nil)

@@ -844,12 +844,43 @@ func (q *queries) RevokeGrant(ctx context.Context, id, by int64, reason string, 
 // selects grants in force at that time: granted at or before it, not yet
 // expired, and not revoked by then.
 func (q *queries) ListGrants(ctx context.Context, f store.GrantFilter) ([]domain.Grant, error) {
+	w := grantWhere(f)
+	off, lim := f.Page.Window()
+	query := "SELECT " + grantCols + " FROM role_grants" + w.sql() + " ORDER BY granted_at, id" + w.page(off, lim)
+	out, err := list(ctx, q, scanGrant, query, q.valuePlan(w.perValue, w.args)...)
+	if err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	return out, nil
+}
+
+// CountGrants counts the grants f selects, up to limit.
+func (q *queries) CountGrants(ctx context.Context, f store.GrantFilter, limit int) (int, error) {
+	w := grantWhere(f)
+	args := append(w.args, limit)
+	n, err := q.count(ctx, fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM role_grants%s LIMIT $%d) g", w.sql(), len(args)), q.valuePlan(w.perValue, args)...)
+	if err != nil {
+		return 0, fmt.Errorf("count grants: %w", err)
+	}
+	return n, nil
+}
+
+// grantWhere is the condition of a GrantFilter.
+func grantWhere(f store.GrantFilter) where {
 	var w where
 	if f.UserID != 0 {
 		w.add("user_id = ?", f.UserID)
 	}
 	if f.RoleID != 0 {
 		w.add("role_id = ?", f.RoleID)
+	}
+	if f.RoleIDs != nil {
+		w.in("role_id", f.RoleIDs)
+	}
+	if f.UnderInstitutionID != 0 {
+		// The users of the subtree (see where.under).
+		w.add("user_id IN (SELECT id FROM users WHERE institution_id IN (SELECT descendant_id FROM institution_tree WHERE ancestor_id = ?))", f.UnderInstitutionID)
+		w.perValue = true
 	}
 	if !f.ActiveAt.IsZero() {
 		t := f.ActiveAt.UnixMicro()
@@ -860,13 +891,7 @@ func (q *queries) ListGrants(ctx context.Context, f store.GrantFilter) ([]domain
 	if !f.LapsedBy.IsZero() {
 		w.add("revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?", f.LapsedBy.UnixMicro())
 	}
-	off, lim := f.Page.Window()
-	query := "SELECT " + grantCols + " FROM role_grants" + w.sql() + " ORDER BY granted_at, id" + w.page(off, lim)
-	out, err := list(ctx, q, scanGrant, query, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list grants: %w", err)
-	}
-	return out, nil
+	return w
 }
 
 // ---- Consent texts ----

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequestList", testRequestList},
 		{"DecideRequestRace", testDecideRace},
 		{"Grants", testGrants},
+		{"GrantScope", testGrantScope},
 		{"ConsentVersions", testConsent},
 		{"Audit", testAudit},
 		{"AuditConcurrent", testAuditConcurrent},
@@ -909,5 +910,61 @@ func testAudit(t *testing.T, s store.Store) {
 		if fmt.Sprint(seqs) != fmt.Sprint(tc.want) {
 			t.Errorf("ListAudit(%+v) = %v, want %v", tc.f, seqs, tc.want)
 		}
+	}
+}
+
+// testGrantScope covers the grant filters of the integrators' holder list:
+// a set of roles, the users under an institution, pages, and the capped
+// count.
+func testGrantScope(t *testing.T, s store.Store) {
+	b := seedBase(t, s)
+	busan := domain.Institution{Code: "26", Name: "부산광역시", Kind: domain.KindProvince, ParentID: b.national.ID}
+	must(t, s.CreateInstitution(ctx(t), &busan))
+	bcentre := domain.Institution{Code: "HC26", Name: "부산중구보건소", Kind: domain.KindHealthCentre, ParentID: busan.ID}
+	must(t, s.CreateInstitution(ctx(t), &bcentre))
+	carol := newUser(t, s, bcentre.ID, "carol03", "최캐롤")
+	role2 := domain.Role{SystemID: b.sys.ID, Code: "r2", Name: "역할2"}
+	must(t, s.CreateRole(ctx(t), &role2))
+	grant := func(u domain.User, r domain.Role, at time.Time) int64 {
+		g := domain.Grant{UserID: u.ID, RoleID: r.ID, GrantedAt: at}
+		must(t, s.CreateGrant(ctx(t), &g))
+		return g.ID
+	}
+	ga := grant(b.alice, b.role, t0)
+	gc := grant(carol, b.role, t0.Add(time.Hour))
+	gp := grant(b.approver, role2, t0.Add(2*time.Hour))
+	both := []int64{b.role.ID, role2.ID}
+	for _, tc := range []struct {
+		name string
+		f    store.GrantFilter
+		want []int64
+	}{
+		{"roles", store.GrantFilter{RoleIDs: both}, []int64{ga, gc, gp}},
+		{"no roles", store.GrantFilter{RoleIDs: []int64{}}, nil},
+		{"under 서울", store.GrantFilter{RoleIDs: both, UnderInstitutionID: b.province.ID}, []int64{ga, gp}},
+		{"under 부산", store.GrantFilter{RoleIDs: both, UnderInstitutionID: busan.ID}, []int64{gc}},
+		{"role under 서울", store.GrantFilter{RoleIDs: []int64{b.role.ID}, UnderInstitutionID: b.province.ID}, []int64{ga}},
+		{"under the clinic", store.GrantFilter{UnderInstitutionID: b.clinic.ID}, []int64{ga}},
+		{"page", store.GrantFilter{RoleIDs: both, ActiveAt: t0.Add(3 * time.Hour), Page: store.Page{Offset: 1, Limit: 1}}, []int64{gc}},
+	} {
+		l, err := s.ListGrants(ctx(t), tc.f)
+		must(t, err)
+		var ids []int64
+		for _, g := range l {
+			ids = append(ids, g.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: ListGrants = %v, want %v", tc.name, ids, tc.want)
+		}
+		f := tc.f
+		f.Page = store.Page{}
+		n, err := s.CountGrants(ctx(t), f, 10)
+		must(t, err)
+		if want := len(tc.want); tc.name == "page" && n != 3 || tc.name != "page" && n != want {
+			t.Errorf("%s: CountGrants = %d", tc.name, n)
+		}
+	}
+	if n, err := s.CountGrants(ctx(t), store.GrantFilter{RoleIDs: both}, 2); err != nil || n != 2 {
+		t.Errorf("CountGrants up to 2 = %d, %v; want 2", n, err)
 	}
 }
