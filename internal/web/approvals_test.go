@@ -264,6 +264,22 @@ func TestApprovalsInboxAndDecide(t *testing.T) {
 	if strings.Contains(body, "최타구") {
 		t.Error("inbox shows a request addressed to another centre")
 	}
+	// The inbox has a filter form; an applicant filter keeps the
+	// matching requests (name or user ID, any case) and the form keeps it.
+	if !strings.Contains(body, `id="f-app"`) || !strings.Contains(body, `name="role"`) {
+		t.Error("inbox without its filter form")
+	}
+	res, body = c.getPage("/approvals?applicant=LEENURSE")
+	wantStatus(t, "GET /approvals?applicant=", res, body, http.StatusOK)
+	if !strings.Contains(body, ">이간호<") || strings.Contains(body, ">김의사<") || strings.Contains(body, ">박사무<") ||
+		!strings.Contains(body, `value="LEENURSE"`) {
+		t.Error("inbox filtered by applicant LEENURSE: want 이간호 only, and the filter kept")
+	}
+	res, body = c.getPage("/approvals?applicant=" + url.QueryEscape("없는사람"))
+	wantStatus(t, "GET /approvals?applicant=nobody", res, body, http.StatusOK)
+	if strings.Contains(body, ">이간호<") || !strings.Contains(body, `id="f-app"`) {
+		t.Error("inbox filtered to nothing: want no rows and the form still there")
+	}
 	if kimSees := e.signedIn(kim, kimCert); kimSees.menuHas(covidSystemName) {
 		t.Fatal("menu shows the system before approval")
 	}

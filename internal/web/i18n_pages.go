@@ -151,6 +151,7 @@ var pageMessages = map[string]message{
 	"approvals.from":           {"신청일 부터", "From"},
 	"approvals.to":             {"까지", "To"},
 	"approvals.applicant":      {"신청자", "Applicant"},
+	"approvals.applicant_hint": {"이름 또는 아이디", "Name or user ID"},
 	"approvals.caption":        {"권한 신청 목록 (오래된 순)", "Permission requests, oldest first"},
 	"approvals.select":         {"선택", "Select"},
 	"approvals.cert":           {"인증서", "Certificate"},
