@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,4 +281,74 @@ func TestCheckpointer(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Under a steady stream of commits and reads the log does not grow without
+// end: the checkpointer finds it long and starts it over between two
+// transactions of the writer.
+func TestLogRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.ckpt.stop()
+	s.ckpt = startCheckpointer(s.db, s.wdb, 5*time.Millisecond, 50)
+	walSize := func() int64 {
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 3 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, _, err := s.ListInstitutions(t.Context(), store.InstitutionFilter{Page: store.Page{Limit: 5}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	var writers sync.WaitGroup
+	var maxWAL atomic.Int64
+	for w := range 4 {
+		writers.Go(func() {
+			for i := range 250 {
+				err := s.InTx(t.Context(), func(q store.Queries) error {
+					in := domain.Institution{Code: fmt.Sprintf("R%d-%d", w, i), Name: strings.Repeat("가", 300), Kind: domain.KindOther}
+					return q.CreateInstitution(t.Context(), &in)
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n := walSize(); n > maxWAL.Load() {
+					maxWAL.Store(n)
+				}
+			}
+		})
+	}
+	writers.Wait()
+	close(stop)
+	readers.Wait()
+	// 1 000 commits of several pages each: without truncation the log
+	// holds every one of them (several megabytes).
+	if s.ckpt.restarts.Load() == 0 {
+		t.Error("the log was never started over")
+	}
+	// Without the restarts this load leaves a log of about 17 MB.
+	if n := maxWAL.Load(); n > 8<<20 {
+		t.Errorf("log of up to %d bytes, want it started over well before", n)
+	}
+	t.Logf("%d restarts; log at most %d bytes", s.ckpt.restarts.Load(), maxWAL.Load())
 }

@@ -55,6 +55,9 @@ const (
 // of a group commit write each changed page to, are kept in memory.
 const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
+// busyTimeoutMS is the busy_timeout of sqliteParams, to set it back.
+const busyTimeoutMS = 10000
+
 // Store is a store.Store on SQLite or PostgreSQL. Its query methods run
 // outside any transaction, each statement on its own, except those that
 // need several statements to be atomic (AddConsentVersion, DecideRequest,
@@ -129,7 +132,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			db.SetMaxOpenConns(8)
 			db.SetMaxIdleConns(8)
 			// The writer never checkpoints; a goroutine does (checkpoint.go).
-			if wdb, err = sql.Open("sqlite", path+"?"+sqliteParams+"&_pragma=wal_autocheckpoint(0)"); err != nil {
+			// Its log file is cut to 32 MB when the log starts over
+			// (checkpoint.go).
+			if wdb, err = sql.Open("sqlite", path+"?"+sqliteParams+"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(33554432)"); err != nil {
 				db.Close()
 				return nil, fmt.Errorf("open sqlite: %w", err)
 			}
@@ -160,7 +165,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.gc = newCommitter(s)
 	}
 	if s.wcache != nil {
-		s.ckpt = startCheckpointer(db, checkpointEvery)
+		s.ckpt = startCheckpointer(db, wdb, checkpointEvery, walRestartFrames)
 	}
 	s.sealer = startSealer(s, sealEvery)
 	s.sealer.wake() // events a crash left queued
