@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/demo"
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/pki"
@@ -281,8 +281,7 @@ func (c *client) login(ctx context.Context, a actor) (string, error) {
 	}
 	for _, ck := range resp.Cookies() {
 		if ck.Name == "gwanmun_session" && ck.Value != "" {
-			sum := sha256.Sum256([]byte(ck.Value))
-			return hex.EncodeToString(sum[:]), c.page(ctx, "/menu")
+			return auth.SessionKey(ck.Value), c.page(ctx, "/menu")
 		}
 	}
 	return "", errors.New("login: no session cookie")

@@ -2,15 +2,13 @@ package web
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
@@ -29,36 +27,8 @@ func randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// newSessionToken returns a new session cookie token: the creation time
-// in milliseconds as 12 hex digits, a dot, and 32 random bytes. The time
-// leads the store key too (sessionID), so that new sessions go to the end
-// of the sessions table's key index instead of a random page of it: on
-// SQLite that random page was a third of all the pages a login's commit
-// wrote (docs/performance.md).
-func newSessionToken(now time.Time) string {
-	return fmt.Sprintf("%012x.", now.UnixMilli()&(1<<48-1)) + randomToken(32)
-}
-
-// sessionID returns the store key of a cookie token: the SHA-256 of the
-// token in hex (the store never holds the token itself), led by the
-// token's time prefix when it has one (newSessionToken).
-func sessionID(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	h := hex.EncodeToString(sum[:])
-	if len(token) > 13 && token[12] == '.' && isLowerHex(token[:12]) {
-		return token[:12] + h
-	}
-	return h
-}
-
-func isLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
+// sessionID returns the store key of a cookie token (auth.SessionKey).
+func sessionID(token string) string { return auth.SessionKey(token) }
 
 // sessionEnd returns when the session ends if the user does nothing more:
 // the idle timeout after the last request, capped by the absolute timeout.
@@ -174,7 +144,7 @@ func (s *Server) prepareSession(r *http.Request) (ns pendingSession, old string)
 		old = sessionID(c.Value)
 	}
 	now := s.now()
-	token := newSessionToken(now)
+	token := auth.NewSessionToken(now)
 	ua := r.UserAgent()
 	if len(ua) > 256 {
 		ua = ua[:256]
