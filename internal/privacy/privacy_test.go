@@ -332,6 +332,9 @@ func TestSweep(t *testing.T) {
 		must(t, f.st.CreateUser(f.ctx, &idle))
 		must(t, f.st.CreateSession(f.ctx, &domain.Session{ID: "idle-session", UserID: idle.ID, CSRFToken: "c", CreatedAt: t0,
 			LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}))
+		idleReq := domain.RoleRequest{UserID: idle.ID, RoleID: f.demo.UserRoleID, ApproverInstitutionID: f.demo.HealthCentres[0].ID,
+			Status: domain.RequestPending, CreatedAt: t0}
+		must(t, f.st.CreateRequest(f.ctx, &idleReq))
 
 		count := func(action string) int {
 			evs, err := f.st.ListAudit(f.ctx, store.AuditFilter{Action: action, TargetID: fmt.Sprint(idle.ID)})
@@ -372,6 +375,13 @@ func TestSweep(t *testing.T) {
 		}
 		if _, err := f.st.GetSession(f.ctx, "idle-session"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("the locked user's session survived: %v", err)
+		}
+		if r, err := f.st.GetRequest(f.ctx, idleReq.ID); err != nil || r.Status != domain.RequestCancelled {
+			t.Errorf("the locked user's pending request: %s, %v; want cancelled with the lock", r.Status, err)
+		}
+		if evs, _ := f.st.ListAudit(f.ctx, store.AuditFilter{Action: "user.inactive_lock", TargetID: fmt.Sprint(idle.ID)}); len(evs) != 1 ||
+			!strings.Contains(evs[0].Detail, `"requests_cancelled":1`) {
+			t.Errorf("lock event %+v, want requests_cancelled 1", evs)
 		}
 
 		// The login ID of a withdrawn account is freed after the hold.

@@ -27,8 +27,7 @@ type SweepResult struct {
 //     idle period: an e-mail through the outbox when Mail is set and the
 //     user has an address, and always an audit event;
 //   - one still idle for InactiveAfter, and warned at least InactiveWarn
-//     ago, is locked and its sessions end (access.Sweep then cancels its
-//     pending requests);
+//     ago, is locked, and its sessions and pending requests end with it;
 //   - the login IDs of accounts withdrawn more than LoginIDHold ago are
 //     freed.
 //
@@ -136,9 +135,21 @@ func lock(ctx context.Context, st store.Store, cfg Config, now time.Time, res *S
 			if err != nil {
 				return err
 			}
+			// Its pending requests end with the lock, as when an
+			// administrator locks an account (access.Sweep would cancel
+			// them within a minute otherwise).
+			pending, _, err := q.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending, Page: store.Page{Limit: store.MaxLimit}})
+			if err != nil {
+				return err
+			}
+			for _, rq := range pending {
+				if _, err := q.DecideRequest(ctx, rq.ID, domain.RequestCancelled, 0, "휴면 계정 잠금 (inactive account locked)", now); err != nil && !errors.Is(err, store.ErrConflict) {
+					return err
+				}
+			}
 			done = true
 			return audit.Log(ctx, q, audit.System, "user.inactive_lock", "user", u.ID,
-				map[string]any{"idle_days": int(now.Sub(lastActivity(u)) / Day), "sessions_ended": n}, now)
+				map[string]any{"idle_days": int(now.Sub(lastActivity(u)) / Day), "sessions_ended": n, "requests_cancelled": len(pending)}, now)
 		})
 		if err != nil {
 			return err
