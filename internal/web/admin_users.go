@@ -637,6 +637,28 @@ type adminHolderRow struct {
 	Institution domain.Institution
 }
 
+// grantHolders reads the users of grants and their institutions, in two
+// statements.
+func grantHolders(ctx context.Context, q store.Queries, grants []domain.Grant) (map[int64]domain.User, map[int64]domain.Institution, error) {
+	ids := make([]int64, 0, len(grants))
+	for _, g := range grants {
+		ids = append(ids, g.UserID)
+	}
+	users, err := q.GetUsers(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	instIDs := make([]int64, 0, len(users))
+	for _, u := range users {
+		instIDs = append(instIDs, u.InstitutionID)
+	}
+	insts, err := q.GetInstitutions(ctx, instIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return users, insts, nil
+}
+
 // adminApproversShow handles GET /admin/approvers?role=ID: the approver
 // roles, and the current holders of one within the administrator's scope.
 func (s *Server) adminApproversShow(w http.ResponseWriter, r *http.Request) {
@@ -672,24 +694,14 @@ func (s *Server) adminApproversRender(w http.ResponseWriter, r *http.Request, st
 				s.serverError(w, r, err)
 				return
 			}
-			ids := make([]int64, 0, len(grants))
-			for _, g := range grants {
-				ids = append(ids, g.UserID)
-			}
-			users, err := s.store.GetUsers(ctx, ids)
+			users, insts, err := grantHolders(ctx, s.store, grants)
 			if err != nil {
 				s.serverError(w, r, err)
 				return
 			}
-			names := instNames{}
-			var instIDs []int64
-			for _, u := range users {
-				instIDs = append(instIDs, u.InstitutionID)
-			}
-			names.preload(ctx, s.store, instIDs)
 			for _, g := range grants {
 				if u, ok := users[g.UserID]; ok {
-					p.Holders = append(p.Holders, adminHolderRow{Grant: g, User: u, Institution: names.get(ctx, s.store, u.InstitutionID)})
+					p.Holders = append(p.Holders, adminHolderRow{Grant: g, User: u, Institution: insts[u.InstitutionID]})
 				}
 			}
 			if len(grants) < store.MaxLimit {

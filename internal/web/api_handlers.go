@@ -597,13 +597,14 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 		j.Mobile, j.OfficePhone, j.Email = "", "", "" // contact details only in GET /users/{id}, which is logged
 		items = append(items, j)
 	}
-	writeJSON(w, http.StatusOK, jsonUserPage{listJSON(items, total, page), capped})
+	writeJSON(w, http.StatusOK, jsonCappedList[jsonUser]{listJSON(items, total, page), capped})
 }
 
-// jsonUserPage is a page of the user search. TotalCapped says the count
-// stopped at domain.UserCountCap: total is then a lower bound.
-type jsonUserPage struct {
-	jsonList[jsonUser]
+// jsonCappedList is a page of a list counted up to domain.UserCountCap
+// (the user search, the holders of a system's roles). TotalCapped says
+// the count stopped there: total is then a lower bound.
+type jsonCappedList[T any] struct {
+	jsonList[T]
 	TotalCapped bool `json:"totalCapped"`
 }
 
@@ -873,20 +874,7 @@ func (s *Server) apiGrants(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	ids := make([]int64, 0, len(grants))
-	for _, g := range grants {
-		ids = append(ids, g.UserID)
-	}
-	users, err := s.store.GetUsers(ctx, ids)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	instIDs := make([]int64, 0, len(users))
-	for _, u := range users {
-		instIDs = append(instIDs, u.InstitutionID)
-	}
-	insts, err := s.store.GetInstitutions(ctx, instIDs)
+	users, insts, err := grantHolders(ctx, s.store, grants)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -902,10 +890,7 @@ func (s *Server) apiGrants(w http.ResponseWriter, r *http.Request) {
 		j.Mobile, j.OfficePhone, j.Email = "", "", ""
 		items = append(items, item{grantJSON(g, byID[g.RoleID], sys), j, instJSON(insts[u.InstitutionID])})
 	}
-	writeJSON(w, http.StatusOK, struct {
-		jsonList[item]
-		TotalCapped bool `json:"totalCapped"`
-	}{listJSON(items, total, f.Page), capped})
+	writeJSON(w, http.StatusOK, jsonCappedList[item]{listJSON(items, total, f.Page), capped})
 }
 
 // apiAudit handles GET /api/v1/audit?actor=&action=&target_type=&target_id=&from=&to=&after_seq=

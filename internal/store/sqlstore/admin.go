@@ -102,7 +102,7 @@ func (q *queries) SearchUsers(ctx context.Context, f domain.UserSearch) (users [
 	filters := func(w *where) {
 		if f.InstitutionQuery != "" {
 			p := likeArg(f.InstitutionQuery)
-			w.add(`institution_id IN (SELECT id FROM institutions WHERE lower(name) LIKE ? ESCAPE '\' OR lower(code) LIKE ? ESCAPE '\')`, p, p)
+			w.add("institution_id IN (SELECT id FROM institutions WHERE "+instMatch+")", p, p)
 			// One institution or nearly all: planned for the pattern
 			// (migration 00020 gives the statistics).
 			w.perValue = true

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,17 +83,17 @@ func (c *checkpointer) restart(wdb *sql.DB) bool {
 		return false
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(restartWaitMS)); err != nil {
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+restartWaitMS); err != nil {
 		return false
 	}
-	defer conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(busyTimeoutMS))
+	defer conn.ExecContext(ctx, "PRAGMA busy_timeout = "+busyTimeoutMS)
 	var busy, frames, copied int
 	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &copied)
 	return err == nil && busy == 0
 }
 
 // restartWaitMS bounds the wait of a RESTART checkpoint for readers.
-const restartWaitMS = 5
+const restartWaitMS = "5"
 
 func (c *checkpointer) stop() {
 	c.once.Do(func() { close(c.quit) })

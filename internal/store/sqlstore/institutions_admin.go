@@ -37,7 +37,7 @@ func (q *queries) SearchInstitutions(ctx context.Context, f store.InstitutionSea
 	var w where
 	if f.Query != "" {
 		p := likeArg(f.Query)
-		w.add(`(lower(name) LIKE ? ESCAPE '\' OR lower(code) LIKE ? ESCAPE '\')`, p, p)
+		w.add(instMatch, p, p)
 		w.perValue = true // see SearchUsers' InstitutionQuery
 	}
 	if f.Kind != "" {

@@ -879,7 +879,7 @@ func grantWhere(f store.GrantFilter) where {
 	}
 	if f.UnderInstitutionID != 0 {
 		// The users of the subtree (see where.under).
-		w.add("user_id IN (SELECT id FROM users WHERE institution_id IN (SELECT descendant_id FROM institution_tree WHERE ancestor_id = ?))", f.UnderInstitutionID)
+		w.add("user_id IN (SELECT id FROM users WHERE institution_id IN ("+subtreeOf+"))", f.UnderInstitutionID)
 		w.perValue = true
 	}
 	if !f.ActiveAt.IsZero() {

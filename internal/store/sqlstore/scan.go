@@ -151,9 +151,16 @@ func (w *where) in(col string, ids []int64) {
 // it (the closure table of migration 00018). How many institutions that is
 // ranges from one to nearly all, so the statement is planned for the value.
 func (w *where) under(col string, id int64) {
-	w.add(col+" IN (SELECT descendant_id FROM institution_tree WHERE ancestor_id = ?)", id)
+	w.add(col+" IN ("+subtreeOf+")", id)
 	w.perValue = true
 }
+
+// subtreeOf selects the institution ? and those below it.
+const subtreeOf = "SELECT descendant_id FROM institution_tree WHERE ancestor_id = ?"
+
+// instMatch is true of an institution whose name or code contains the
+// LIKE pattern given twice (likeArg).
+const instMatch = `(lower(name) LIKE ? ESCAPE '\' OR lower(code) LIKE ? ESCAPE '\')`
 
 // sql returns " WHERE …" or "".
 func (w *where) sql() string {

@@ -53,10 +53,11 @@ const (
 // start and two transactions can never deadlock upgrading read locks.
 // Temporary files, among them the statement journal that the savepoints
 // of a group commit write each changed page to, are kept in memory.
-const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+const sqliteParams = "_pragma=busy_timeout(" + busyTimeoutMS + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
-// busyTimeoutMS is the busy_timeout of sqliteParams, to set it back.
-const busyTimeoutMS = 10000
+// busyTimeoutMS is how long an SQLite connection waits for a lock, in
+// milliseconds.
+const busyTimeoutMS = "10000"
 
 // Store is a store.Store on SQLite or PostgreSQL. Its query methods run
 // outside any transaction, each statement on its own, except those that
