@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,14 +84,24 @@ func (c *checkpointer) restart(wdb *sql.DB) bool {
 		return false
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+restartWaitMS); err != nil {
-		return false
-	}
-	defer conn.ExecContext(ctx, "PRAGMA busy_timeout = "+busyTimeoutMS)
 	var busy, frames, copied int
-	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &copied)
+	_, err = conn.ExecContext(ctx, "PRAGMA busy_timeout = "+restartWaitMS)
+	if err == nil {
+		err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &copied)
+	}
+	if _, rerr := conn.ExecContext(ctx, resetBusyTimeout); rerr != nil {
+		// The writer would keep the short wait and fail writes that a
+		// reader holds up for more than a few milliseconds: the pool
+		// drops the connection instead and opens a new one, with the
+		// connection string's settings.
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 	return err == nil && busy == 0
 }
+
+// resetBusyTimeout gives the writer its usual wait back after a restart
+// (a variable so that a test can make it fail).
+var resetBusyTimeout = "PRAGMA busy_timeout = " + busyTimeoutMS
 
 // restartWaitMS bounds the wait of a RESTART checkpoint for readers.
 const restartWaitMS = "5"

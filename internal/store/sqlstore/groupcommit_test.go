@@ -352,3 +352,42 @@ func TestLogRestart(t *testing.T) {
 	}
 	t.Logf("%d restarts; log at most %d bytes", s.ckpt.restarts.Load(), maxWAL.Load())
 }
+
+// A restart gives the writer its usual busy wait back, and when it cannot,
+// the writer connection is replaced rather than kept with the few
+// milliseconds' wait of the restart.
+func TestLogRestartWriterWait(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.ckpt.stop()
+	wait := func() string {
+		t.Helper()
+		var ms string
+		if err := s.wdb.QueryRowContext(t.Context(), "PRAGMA busy_timeout").Scan(&ms); err != nil {
+			t.Fatal(err)
+		}
+		return ms
+	}
+	var c checkpointer
+	if !c.restart(s.wdb) {
+		t.Error("restart of an idle log failed")
+	}
+	if got := wait(); got != busyTimeoutMS {
+		t.Errorf("writer's busy timeout after a restart: %s ms, want %s", got, busyTimeoutMS)
+	}
+	old := resetBusyTimeout
+	resetBusyTimeout = "PRAGMA busy_timeout = (" // a syntax error
+	defer func() { resetBusyTimeout = old }()
+	c.restart(s.wdb)
+	if got := wait(); got != busyTimeoutMS {
+		t.Errorf("writer's busy timeout after a failed reset: %s ms, want %s", got, busyTimeoutMS)
+	}
+	// The store still writes.
+	in := domain.Institution{Code: "W1", Name: "기관", Kind: domain.KindOther}
+	if err := s.InTx(t.Context(), func(q store.Queries) error { return q.CreateInstitution(t.Context(), &in) }); err != nil {
+		t.Fatal(err)
+	}
+}
