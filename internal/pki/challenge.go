@@ -183,13 +183,15 @@ func (r *Response) Verify(msg []byte) error {
 // decodeBase64 accepts standard base64 with or without padding, and also
 // the URL alphabet, ignoring surrounding space and line breaks.
 func decodeBase64(s string) ([]byte, error) {
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\n', '\r', '\t':
-			return -1
-		}
-		return r
-	}, s)
+	if strings.ContainsAny(s, " \n\r\t") { // a byte scan; Map decodes runes
+		s = strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '\n', '\r', '\t':
+				return -1
+			}
+			return r
+		}, s)
+	}
 	s = strings.TrimRight(s, "=")
 	if strings.ContainsAny(s, "-_") {
 		return base64.RawURLEncoding.DecodeString(s)
