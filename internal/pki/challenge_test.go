@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -155,5 +156,23 @@ func TestParseSignedResponse(t *testing.T) {
 			_, err := ParseSignedResponse(tt.r)
 			wantCode(t, err, tt.code)
 		})
+	}
+}
+
+func TestDecodeBase64(t *testing.T) {
+	want := []byte{0xfb, 0xff, 0xbf, 'g', 'w'}
+	for _, in := range []string{
+		"+/+/Z3c=", "+/+/Z3c", "-_-_Z3c", "-_-_Z3c=",
+		" +/+/\r\nZ3c=\n", "\t-_-_ Z3c",
+	} {
+		got, err := decodeBase64(in)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("decodeBase64(%q) = %x, %v; want %x", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"+/+/Z3c!", "+/-_Z3c", "Z"} {
+		if got, err := decodeBase64(in); err == nil {
+			t.Errorf("decodeBase64(%q) = %x, want an error", in, got)
+		}
 	}
 }
