@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/store"
 )
 
 // reqState is the per-request state that the middleware fills in and the
@@ -97,7 +98,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		st := &reqState{id: hex.EncodeToString(b[:]), lang: "ko"}
 		w.Header().Set("X-Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
+		ctx := context.WithValue(r.Context(), ctxKey{}, st)
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// A page reads the same roles and institutions for its
+			// navigation, its access checks and its content.
+			ctx = store.WithReadCache(ctx)
+		}
+		next.ServeHTTP(sw, r.WithContext(ctx))
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}

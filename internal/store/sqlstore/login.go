@@ -91,6 +91,7 @@ FROM (SELECT 1) AS one LEFT JOIN ch ON TRUE LEFT JOIN c ON TRUE LEFT JOIN users 
 
 func (q *queries) loginStatement(ctx context.Context, a store.LoginAttempt) (store.LoginResult, error) {
 	se := a.Session
+	store.ForgetReads(ctx)
 	rows, err := q.w.QueryContext(ctx, loginSQL, tv(a.At), a.Nonce, a.KeyHash, a.Purpose, a.Origin, a.OldSession,
 		se.ID, se.CSRFToken, tv(se.ExpiresAt), se.ClientAddr, se.UserAgent, tv(se.ConfirmedAt),
 		a.Audit.Action, a.Audit.TargetType, a.Audit.ClientAddr, a.Audit.Detail)

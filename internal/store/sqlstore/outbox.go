@@ -85,6 +85,7 @@ func (q *queries) ClaimDueMail(ctx context.Context, now time.Time, limit int, le
 			WHERE sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= $1
 			ORDER BY next_attempt_at, id LIMIT $3` + lock + `)
 		RETURNING ` + outboxCols
+	store.ForgetReads(ctx)
 	rows, err := q.w.QueryContext(ctx, query, now.UnixMicro(), now.Add(lease).UnixMicro(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim mail: %w", mapErr(err))

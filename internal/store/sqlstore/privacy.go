@@ -139,6 +139,7 @@ func (q *queries) LockInactiveUser(ctx context.Context, userID int64, idleSince,
 // choose, so that the ID may be used again; it returns their IDs.
 func (q *queries) ReleaseWithdrawnLoginIDs(ctx context.Context, before, t time.Time, limit int) ([]int64, error) {
 	_, lim := store.Page{Limit: limit}.Window()
+	store.ForgetReads(ctx)
 	rows, err := q.w.QueryContext(ctx, `UPDATE users SET login_id = '~' || CAST(id AS TEXT), updated_at = $2
 		WHERE id IN (SELECT id FROM users WHERE status = 'withdrawn' AND withdrawn_at < $1 AND login_id NOT LIKE '~%'
 			ORDER BY withdrawn_at, id LIMIT $3)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ func (q *queries) q(query string) string {
 }
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	store.ForgetReads(ctx)
 	res, err := q.w.ExecContext(ctx, q.q(query), args...)
 	if err != nil {
 		return 0, mapErr(err)
@@ -54,6 +56,7 @@ func (q *queries) exec(ctx context.Context, query string, args ...any) (int64, e
 
 func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
 	if isWrite(query) {
+		store.ForgetReads(ctx)
 		return q.w.QueryRowContext(ctx, q.q(query), args...)
 	}
 	return q.db.QueryRowContext(ctx, q.q(query), args...)
@@ -69,6 +72,15 @@ func isWrite(query string) bool {
 		}
 	}
 	return false
+}
+
+// cachedRead is store.CachedRead outside transactions; a transaction
+// reads the database, which holds its own writes.
+func cachedRead[T any](ctx context.Context, q *queries, kind string, id int64, clone func(T) T, read func() (T, error)) (T, error) {
+	if q.tx {
+		return read()
+	}
+	return store.CachedRead(ctx, kind, id, clone, read)
 }
 
 // atomically runs fn in a transaction: q's own when it is one, else a new
@@ -175,11 +187,13 @@ func (q *queries) UpdateInstitution(ctx context.Context, in *domain.Institution)
 }
 
 func (q *queries) GetInstitution(ctx context.Context, id int64) (domain.Institution, error) {
-	in, err := scanInst(q.row(ctx, "SELECT "+instCols+" FROM institutions WHERE id = $1", id))
-	if err != nil {
-		return in, notFound(err, "institution %d", id)
-	}
-	return in, nil
+	return cachedRead(ctx, q, "institution", id, nil, func() (domain.Institution, error) {
+		in, err := scanInst(q.row(ctx, "SELECT "+instCols+" FROM institutions WHERE id = $1", id))
+		if err != nil {
+			return in, notFound(err, "institution %d", id)
+		}
+		return in, nil
+	})
 }
 
 func (q *queries) GetInstitutionByCode(ctx context.Context, code string) (domain.Institution, error) {
@@ -443,11 +457,13 @@ func (q *queries) UpdateSystem(ctx context.Context, s *domain.System) error {
 }
 
 func (q *queries) GetSystem(ctx context.Context, id int64) (domain.System, error) {
-	s, err := scanSystem(q.row(ctx, "SELECT "+systemCols+" FROM systems WHERE id = $1", id))
-	if err != nil {
-		return s, notFound(err, "system %d", id)
-	}
-	return s, nil
+	return cachedRead(ctx, q, "system", id, nil, func() (domain.System, error) {
+		s, err := scanSystem(q.row(ctx, "SELECT "+systemCols+" FROM systems WHERE id = $1", id))
+		if err != nil {
+			return s, notFound(err, "system %d", id)
+		}
+		return s, nil
+	})
 }
 
 func (q *queries) GetSystemByCode(ctx context.Context, code string) (domain.System, error) {
@@ -571,11 +587,18 @@ func (q *queries) UpdateRole(ctx context.Context, r *domain.Role) error {
 }
 
 func (q *queries) GetRole(ctx context.Context, id int64) (domain.Role, error) {
-	r, err := scanRole(q.row(ctx, "SELECT "+roleCols+" FROM roles WHERE id = $1", id))
-	if err != nil {
-		return r, notFound(err, "role %d", id)
-	}
-	return r, nil
+	return cachedRead(ctx, q, "role", id, cloneRole, func() (domain.Role, error) {
+		r, err := scanRole(q.row(ctx, "SELECT "+roleCols+" FROM roles WHERE id = $1", id))
+		if err != nil {
+			return r, notFound(err, "role %d", id)
+		}
+		return r, nil
+	})
+}
+
+func cloneRole(r domain.Role) domain.Role {
+	r.RequestableBy = slices.Clone(r.RequestableBy)
+	return r
 }
 
 func (q *queries) GetRoleByCode(ctx context.Context, systemID int64, code string) (domain.Role, error) {

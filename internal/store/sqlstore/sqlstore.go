@@ -296,6 +296,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Queries) error) error
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(q *queries) error) error {
+	// What the transaction wrote is in the database now (or never was):
+	// the request's later reads go there.
+	defer store.ForgetReads(ctx)
 	for attempt := 1; ; attempt++ {
 		err := s.inTxOnce(ctx, fn)
 		if attempt < 3 && isSerializationFailure(err) {

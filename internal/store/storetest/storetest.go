@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Boards", testBoards},
 		{"APITokens", testAPITokens},
 		{"TrustGeneration", testTrustGeneration},
+		{"ReadCache", testReadCache},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
