@@ -38,11 +38,7 @@ func testAdmin(t *testing.T, s store.Store) {
 			if capped {
 				t.Errorf("SearchUsers(%+v): capped at %d", f, n)
 			}
-			var out []string
-			for _, u := range us {
-				out = append(out, u.LoginID)
-			}
-			return out, n
+			return loginIDs(us), n
 		}
 		for _, tc := range []struct {
 			name  string
@@ -130,11 +126,7 @@ func testAdmin(t *testing.T, s store.Store) {
 			t.Helper()
 			as, n, err := s.ListPersonalDataAccess(ctx(t), f)
 			must(t, err)
-			var out []int64
-			for _, a := range as {
-				out = append(out, a.ID)
-			}
-			return out, n
+			return pluck(as, func(a domain.PersonalDataAccess) int64 { return a.ID }), n
 		}
 		l0, l1, l2 := logged[0].ID, logged[1].ID, logged[2].ID
 		for _, tc := range []struct {

@@ -33,11 +33,7 @@ func testAdminSearch(t *testing.T, s store.Store) {
 		t.Helper()
 		us, n, capped, err := s.SearchUsers(ctx(t), f)
 		must(t, err)
-		var out []string
-		for _, u := range us {
-			out = append(out, u.LoginID)
-		}
-		return out, n, capped
+		return loginIDs(us), n, capped
 	}
 
 	t.Run("ShortQuery", func(t *testing.T) {

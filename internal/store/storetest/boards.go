@@ -107,11 +107,7 @@ func testBoards(t *testing.T, s store.Store) {
 	must(t, s.CreatePost(ctx(t), &sn))
 
 	titles := func(ps []domain.Post) []string {
-		var out []string
-		for _, p := range ps {
-			out = append(out, p.Title)
-		}
-		return out
+		return pluck(ps, func(p domain.Post) string { return p.Title })
 	}
 	portal, total, err := s.ListPosts(ctx(t), domain.PostFilter{Board: domain.BoardNotice, Limit: 3})
 	must(t, err)

@@ -123,10 +123,7 @@ func testCertRequestFields(t *testing.T, s store.Store, b base) {
 	for _, tc := range cases {
 		list, total, err := s.ListCertRequests(ctx(t), tc.f)
 		must(t, err)
-		var ids []int64
-		for _, x := range list {
-			ids = append(ids, x.ID)
-		}
+		ids := pluck(list, func(x domain.CertRequest) int64 { return x.ID })
 		if fmt.Sprint(ids) != fmt.Sprint(tc.want) || total != tc.tot {
 			t.Errorf("ListCertRequests(%+v) = %v (total %d), want %v (total %d)", tc.f, ids, total, tc.want, tc.tot)
 		}

@@ -25,11 +25,7 @@ func testInstitutionSearch(t *testing.T, s store.Store) {
 		t.Helper()
 		ins, n, err := s.SearchInstitutions(ctx(t), f)
 		must(t, err)
-		var out []string
-		for _, in := range ins {
-			out = append(out, in.Code)
-		}
-		return out, n
+		return pluck(ins, func(in domain.Institution) string { return in.Code }), n
 	}
 	for _, tc := range []struct {
 		name  string
@@ -88,21 +84,13 @@ func testInstitutionMove(t *testing.T, s store.Store) {
 		t.Helper()
 		ins, _, err := s.SearchInstitutions(ctx(t), store.InstitutionSearch{UnderInstitutionID: id, Sort: "code"})
 		must(t, err)
-		var out []string
-		for _, in := range ins {
-			out = append(out, in.Code)
-		}
-		return out
+		return pluck(ins, func(in domain.Institution) string { return in.Code })
 	}
 	usersUnder := func(id int64) []string {
 		t.Helper()
 		us, _, _, err := s.SearchUsers(ctx(t), domain.UserSearch{UnderInstitutionID: id, Sort: "login_id"})
 		must(t, err)
-		var out []string
-		for _, u := range us {
-			out = append(out, u.LoginID)
-		}
-		return out
+		return loginIDs(us)
 	}
 	check := func(step string, id int64, want []string) {
 		t.Helper()

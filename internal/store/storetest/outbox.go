@@ -19,11 +19,7 @@ func newMail(kind, to string, created time.Time) domain.OutboxMessage {
 }
 
 func ids(ms []domain.OutboxMessage) []int64 {
-	var out []int64
-	for _, m := range ms {
-		out = append(out, m.ID)
-	}
-	return out
+	return pluck(ms, func(m domain.OutboxMessage) int64 { return m.ID })
 }
 
 // testOutbox runs the outbox tests in order on one store: each leaves it

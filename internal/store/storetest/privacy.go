@@ -119,11 +119,7 @@ func testEraseUserData(t *testing.T, s store.Store, b base) {
 }
 
 func loginIDs(us []domain.User) []string {
-	var out []string
-	for _, u := range us {
-		out = append(out, u.LoginID)
-	}
-	return out
+	return pluck(us, func(u domain.User) string { return u.LoginID })
 }
 
 func testInactive(t *testing.T, s store.Store, b base) {

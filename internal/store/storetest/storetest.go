@@ -78,6 +78,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 }
 
+// pluck returns f of each of xs, in order.
+func pluck[T, V any](xs []T, f func(T) V) []V {
+	var out []V
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
+}
+
 // t0 is a time with sub-microsecond digits in a zone other than UTC; the
 // store must give it back in UTC, truncated to the microsecond.
 var t0 = time.Date(2025, 3, 14, 15, 9, 26, 535897932, time.FixedZone("KST", 9*3600))
@@ -343,10 +352,7 @@ func testUsers(t *testing.T, s store.Store) {
 	for _, tc := range cases {
 		got, total, err := s.ListUsers(ctx(t), tc.f)
 		must(t, err)
-		var logins []string
-		for _, u := range got {
-			logins = append(logins, u.LoginID)
-		}
+		logins := pluck(got, func(u domain.User) string { return u.LoginID })
 		wantTotal := len(tc.logins)
 		if tc.f.Limit == 1 {
 			wantTotal = 2
@@ -616,10 +622,7 @@ func testRequestList(t *testing.T, s store.Store) {
 	for _, tc := range cases {
 		got, total, err := s.ListRequests(ctx(t), tc.f)
 		must(t, err)
-		var ids []int64
-		for _, r := range got {
-			ids = append(ids, r.ID)
-		}
+		ids := pluck(got, func(r domain.RoleRequest) int64 { return r.ID })
 		if fmt.Sprint(ids) != fmt.Sprint(tc.want) || total != tc.total {
 			t.Errorf("%s: ListRequests = %v (total %d), want %v (total %d)", tc.name, ids, total, tc.want, tc.total)
 		}
@@ -648,10 +651,7 @@ func testRequestList(t *testing.T, s store.Store) {
 	} {
 		got, total, err := s.ListRequests(ctx(t), tc.f)
 		must(t, err)
-		var ids []int64
-		for _, r := range got {
-			ids = append(ids, r.ID)
-		}
+		ids := pluck(got, func(r domain.RoleRequest) int64 { return r.ID })
 		if fmt.Sprint(ids) != fmt.Sprint(tc.want) || total != len(tc.want) {
 			t.Errorf("%s: ListRequests = %v (total %d), want %v", tc.name, ids, total, tc.want)
 		}
@@ -750,11 +750,7 @@ func testGrants(t *testing.T, s store.Store) {
 		t.Helper()
 		l, err := s.ListGrants(ctx(t), store.GrantFilter{RoleID: b.role.ID, ActiveAt: at})
 		must(t, err)
-		var ids []int64
-		for _, g := range l {
-			ids = append(ids, g.ID)
-		}
-		return ids
+		return pluck(l, func(g domain.Grant) int64 { return g.ID })
 	}
 	if got := active(t0.Add(-time.Minute)); len(got) != 0 {
 		t.Errorf("active before granting: %v", got)
@@ -785,11 +781,7 @@ func testGrants(t *testing.T, s store.Store) {
 		t.Helper()
 		l, err := s.ListGrants(ctx(t), store.GrantFilter{LapsedBy: by})
 		must(t, err)
-		var ids []int64
-		for _, g := range l {
-			ids = append(ids, g.ID)
-		}
-		return ids
+		return pluck(l, func(g domain.Grant) int64 { return g.ID })
 	}
 	if got := lapsed(t0.AddDate(1, 0, 0).Add(-time.Second)); len(got) != 0 {
 		t.Errorf("lapsed before alice's expiry: %v", got)
@@ -904,10 +896,7 @@ func testAudit(t *testing.T, s store.Store) {
 	for _, tc := range cases {
 		got, err := s.ListAudit(ctx(t), tc.f)
 		must(t, err)
-		var seqs []int64
-		for _, e := range got {
-			seqs = append(seqs, e.Seq)
-		}
+		seqs := pluck(got, func(e domain.AuditEvent) int64 { return e.Seq })
 		if fmt.Sprint(seqs) != fmt.Sprint(tc.want) {
 			t.Errorf("ListAudit(%+v) = %v, want %v", tc.f, seqs, tc.want)
 		}
@@ -950,10 +939,7 @@ func testGrantScope(t *testing.T, s store.Store) {
 	} {
 		l, err := s.ListGrants(ctx(t), tc.f)
 		must(t, err)
-		var ids []int64
-		for _, g := range l {
-			ids = append(ids, g.ID)
-		}
+		ids := pluck(l, func(g domain.Grant) int64 { return g.ID })
 		if fmt.Sprint(ids) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: ListGrants = %v, want %v", tc.name, ids, tc.want)
 		}
