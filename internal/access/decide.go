@@ -285,6 +285,24 @@ func Cancel(ctx context.Context, q store.Queries, actor domain.User, clientAddr 
 		"request.cancel", "request", req.ID, nil, now)
 }
 
+// CancelPendingOf cancels, in q's transaction, the pending requests of a
+// user whose account is being locked, deciderID deciding (0: the system),
+// and returns how many were pending; one decided meanwhile is passed over.
+// The caller's audit event for the lock counts them.
+func CancelPendingOf(ctx context.Context, q store.Queries, userID, deciderID int64, reason string, now time.Time) (int, error) {
+	// A user has at most one pending request per role.
+	pending, _, err := q.ListRequests(ctx, store.RequestFilter{UserID: userID, Status: domain.RequestPending, Page: store.Page{Limit: store.MaxLimit}})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range pending {
+		if _, err := q.DecideRequest(ctx, r.ID, domain.RequestCancelled, deciderID, reason, now); err != nil && !errors.Is(err, store.ErrConflict) {
+			return 0, err
+		}
+	}
+	return len(pending), nil
+}
+
 // Relinquish ends the actor's own grant.
 func Relinquish(ctx context.Context, q store.Queries, actor domain.User, clientAddr string, grantID int64, now time.Time) error {
 	grants, err := q.ListGrants(ctx, store.GrantFilter{UserID: actor.ID, ActiveAt: now})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/audit"
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/notify"
@@ -138,18 +139,13 @@ func lock(ctx context.Context, st store.Store, cfg Config, now time.Time, res *S
 			// Its pending requests end with the lock, as when an
 			// administrator locks an account (access.Sweep would cancel
 			// them within a minute otherwise).
-			pending, _, err := q.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending, Page: store.Page{Limit: store.MaxLimit}})
+			cancelled, err := access.CancelPendingOf(ctx, q, u.ID, 0, "휴면 계정 잠금 (inactive account locked)", now)
 			if err != nil {
 				return err
 			}
-			for _, rq := range pending {
-				if _, err := q.DecideRequest(ctx, rq.ID, domain.RequestCancelled, 0, "휴면 계정 잠금 (inactive account locked)", now); err != nil && !errors.Is(err, store.ErrConflict) {
-					return err
-				}
-			}
 			done = true
 			return audit.Log(ctx, q, audit.System, "user.inactive_lock", "user", u.ID,
-				map[string]any{"idle_days": int(now.Sub(lastActivity(u)) / Day), "sessions_ended": n, "requests_cancelled": len(pending)}, now)
+				map[string]any{"idle_days": int(now.Sub(lastActivity(u)) / Day), "sessions_ended": n, "requests_cancelled": cancelled}, now)
 		})
 		if err != nil {
 			return err

@@ -454,16 +454,11 @@ func (s *Server) adminUserAction(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return err
 			}
-			pending, _, err := q.ListRequests(ctx, store.RequestFilter{UserID: u.ID, Status: domain.RequestPending, Page: store.Page{Limit: store.MaxLimit}})
+			cancelled, err := access.CancelPendingOf(ctx, q, u.ID, admin.ID, "계정 잠금 (account locked)", now)
 			if err != nil {
 				return err
 			}
-			for _, rq := range pending {
-				if _, err := q.DecideRequest(ctx, rq.ID, domain.RequestCancelled, admin.ID, "계정 잠금 (account locked)", now); err != nil && !errors.Is(err, store.ErrConflict) {
-					return err
-				}
-			}
-			detail["sessions_ended"], detail["requests_cancelled"] = n, len(pending)
+			detail["sessions_ended"], detail["requests_cancelled"] = n, cancelled
 		case "unlock":
 			if u.Status != domain.UserLocked {
 				return domain.Errorf(domain.ECONFLICT, "%s", translate(state(r).lang, "admin.not_locked"))
