@@ -30,7 +30,7 @@ var funcs = template.FuncMap{
 // "body".
 var templates = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, kind := range []string{KindRequestCreated, KindRequestDecided, KindRequestReminder, KindInactiveWarning} {
+	for _, kind := range []string{KindRequestCreated, KindRequestDecided, KindRequestReminder, KindInactiveWarning, KindCertChanged} {
 		m[kind] = template.Must(template.New(kind).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/"+kind+".tmpl"))
 	}
 	return m

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/notify"
 	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
@@ -17,6 +20,9 @@ type certPage struct {
 	Code          string
 	Done          bool
 	NeedsPersonal bool
+	// Confirmed: the session signed with the current certificate within
+	// confirmTTL; until then the page offers that signature first.
+	Confirmed bool
 }
 
 // accountCertShow handles GET /account/cert: the user's certificates and
@@ -34,6 +40,7 @@ func (s *Server) accountCertRender(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	p.Certs = certs
+	p.Confirmed = s.confirmed(r)
 	if p.NeedsPersonal, err = s.needsPersonalCert(r.Context(), u.ID); err != nil {
 		s.serverError(w, r, err)
 		return
@@ -46,11 +53,18 @@ func (s *Server) accountCertRender(w http.ResponseWriter, r *http.Request, statu
 
 // accountCertCreate handles POST /account/cert: the user signs a
 // cert-change challenge with the new certificate, which replaces the
-// current ones. The user keeps every role. A personal certificate is
-// required when the user holds a role that handles personal data.
+// current ones. The user keeps every role. The route is behind
+// requireConfirm: the session must have signed a fresh "confirm" challenge
+// with the current certificate (a copied session cookie alone cannot
+// change the account's login factor; a user whose certificate expired
+// cannot log in and re-registers instead). The new certificate must name
+// the account's holder, as at signup and re-registration, and be personal
+// when the user holds a role that handles personal data. The change ends
+// every other session of the account, e-mails the owner and is audited.
 func (s *Server) accountCertCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	u := *userFrom(ctx)
+	st := state(r)
+	u := *st.user
 	sr, err := signedResponse(w, r)
 	if err != nil {
 		s.renderError(w, r, http.StatusBadRequest, domain.EINVALID, "")
@@ -62,6 +76,7 @@ func (s *Server) accountCertCreate(w http.ResponseWriter, r *http.Request) {
 		if !s.certFailure(w, r, err, "cert", func(code, msg string) any {
 			p := fail(code, msg).(*certPage)
 			p.Certs, _ = s.store.ListCertificates(ctx, u.ID)
+			p.Confirmed = s.confirmed(r)
 			return p
 		}) {
 			s.error(w, r, err)
@@ -73,12 +88,28 @@ func (s *Server) accountCertCreate(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	names, err := s.certNamesHolder(ctx, u, v)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	var refuse *domain.Error
 	switch {
 	case v.Class == domain.CertUnknown:
-		refuse = &domain.Error{Code: domain.EINVALID, Message: pki.MessageFor(pki.CodeCertUnknownPolicy, state(r).lang)}
+		refuse = &domain.Error{Code: domain.EINVALID, Message: pki.MessageFor(pki.CodeCertUnknownPolicy, st.lang)}
+	case !names:
+		refuse = refusal(r, domain.EINVALID, "cert.not_holder")
 	case need && v.Class != domain.CertPersonal:
 		refuse = domain.Errorf(domain.EINVALID, "개인정보를 다루는 권한을 보유하고 있어 개인 공동인증서만 등록할 수 있습니다. 본인 명의의 개인 인증서를 선택하세요.")
+	}
+	if refuse != nil && !names {
+		// A valid certificate in another name, offered by a confirmed
+		// session: worth a trace.
+		if err := logAudit(ctx, s.store, r, "cert.change_refused", "user", u.ID,
+			map[string]any{"reason": "not_holder", "cert_class": string(v.Class)}, s.now()); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
 	now := s.now()
 	if refuse == nil {
@@ -106,8 +137,21 @@ func (s *Server) accountCertCreate(w http.ResponseWriter, r *http.Request) {
 					return err
 				}
 			}
+			// Whoever else held a session of the account (a copied
+			// cookie, a forgotten browser) is out; this one now stands
+			// for the new certificate.
+			ended, err := q.DeleteOtherSessions(ctx, u.ID, st.session.ID)
+			if err != nil {
+				return err
+			}
+			if err := q.SetSessionCert(ctx, st.session.ID, rec.ID); err != nil {
+				return err
+			}
+			if err := s.certChangedNotice(ctx, q, u, rec.Class, now); err != nil {
+				return err
+			}
 			return logAudit(ctx, q, r, "cert.change", "user", u.ID,
-				map[string]any{"cert_class": string(rec.Class), "serial": rec.Serial}, now)
+				map[string]any{"cert_class": string(rec.Class), "serial": rec.Serial, "sessions_ended": ended}, now)
 		})
 		var de *domain.Error
 		if errors.As(err, &de) {
@@ -130,4 +174,36 @@ func (s *Server) accountCertCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/account/cert?done=1", http.StatusSeeOther)
+}
+
+// certChangedNotice queues the e-mail that tells the owner their login
+// certificate changed (nothing without a mail server or an address).
+func (s *Server) certChangedNotice(ctx context.Context, q store.Queries, u domain.User, class domain.CertClass, now time.Time) error {
+	if s.cfg.Mail == nil {
+		return nil
+	}
+	msgs, err := notify.CertChanged(s.cfg.Mail.Site, notify.Recipient{Name: u.Name, Email: u.Email}, class.Label(), now)
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		msgs[i].CreatedAt, msgs[i].NextAttemptAt = now, now
+		if err := q.EnqueueMail(ctx, &msgs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func init() {
+	for k, v := range map[string]message{
+		"cert.confirm_first": {"인증서를 바꾸려면 먼저 지금 등록된 인증서로 본인 확인을 하세요. 확인 후 5분 안에 새 인증서를 선택하면 됩니다.",
+			"To change the certificate, first confirm it is you with the certificate registered now; then choose the new one within 5 minutes."},
+		"cert.not_holder": {"인증서의 명의가 계정 소유자와 다릅니다. 본인 명의의 인증서를 선택하세요.",
+			"The certificate is not in the account holder's name. Choose a certificate in your own name."},
+		"cert.other_sessions": {"인증서를 바꾸면 다른 기기의 로그인은 모두 종료되고, 등록된 전자우편으로 안내 메일이 발송됩니다.",
+			"Changing the certificate ends your sessions on other devices and sends a notice to your registered e-mail address."},
+	} {
+		messages[k] = v
+	}
 }

@@ -169,18 +169,12 @@ func (s *Server) reregisterCheck(ctx context.Context, r *http.Request, loginID s
 	case err != nil:
 		return u, none, nil, err
 	}
-	// Unknown IDs, withdrawn accounts and other names look alike. A
-	// personal certificate names its holder; an institution certificate
-	// names the institution, which must then be the user's.
-	want := u.Name
-	if v.Class == domain.CertInstitution {
-		inst, err := s.store.GetInstitution(ctx, u.InstitutionID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return u, none, nil, err
-		}
-		want = inst.Name
+	// Unknown IDs, withdrawn accounts and other names look alike.
+	names, err := s.certNamesHolder(ctx, u, v)
+	if err != nil {
+		return u, none, nil, err
 	}
-	if u.Status == domain.UserWithdrawn || want == "" || signup.CertName(v.Cert.Subject.CommonName) != want {
+	if u.Status == domain.UserWithdrawn || !names {
 		return u, none, refusal(r, domain.EINVALID, "reregister.mismatch"), nil
 	}
 	if u.Status != domain.UserActive && u.Status != domain.UserPending {
@@ -234,6 +228,23 @@ func (s *Server) reregisterCheck(ctx context.Context, r *http.Request, loginID s
 		return u, none, nil, err
 	}
 	return u, centre, nil, nil
+}
+
+// certNamesHolder reports whether the verified certificate names the
+// account's holder: a personal certificate names the person (the account's
+// name), an institution certificate names the institution, which must be
+// the user's. Signup, re-registration and the certificate change all apply
+// it.
+func (s *Server) certNamesHolder(ctx context.Context, u domain.User, v *auth.Verified) (bool, error) {
+	want := u.Name
+	if v.Class == domain.CertInstitution {
+		inst, err := s.store.GetInstitution(ctx, u.InstitutionID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
+		want = inst.Name
+	}
+	return want != "" && signup.CertName(v.Cert.Subject.CommonName) == want, nil
 }
 
 // hasUsableCert reports whether the user still has a current certificate

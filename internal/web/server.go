@@ -210,7 +210,7 @@ func (s *Server) routes() {
 	m.Handle("POST /account/grants/{id}/relinquish", s.requireLogin(http.HandlerFunc(s.accountGrantRelinquish)))
 	m.Handle("POST /account/info", s.requireLogin(http.HandlerFunc(s.accountInfoUpdate)))
 	m.Handle("GET /account/cert", s.requireLogin(http.HandlerFunc(s.accountCertShow)))
-	m.Handle("POST /account/cert", s.requireLogin(s.rateLimit(loginLimit, http.HandlerFunc(s.accountCertCreate))))
+	m.Handle("POST /account/cert", s.requireConfirm(s.rateLimit(loginLimit, http.HandlerFunc(s.accountCertCreate))))
 	reregisterLimit := NewRateLimiter(10, 5, s.now)
 	m.HandleFunc("GET /account/cert/reregister", s.certReregisterShow)
 	m.Handle("POST /account/cert/reregister", s.rateLimit(reregisterLimit, http.HandlerFunc(s.certReregisterCreate)))

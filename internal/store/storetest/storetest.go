@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BatchLookups", testBatchLookups},
 		{"RequestCountCap", testRequestCountCap},
 		{"Sessions", testSessions},
+		{"SessionSecurity", testSessionSecurity},
 		{"Challenges", testChallenges},
 		{"ChallengeRace", testChallengeRace},
 		{"ForeignKeys", testForeignKeys},
