@@ -722,7 +722,7 @@ func (s *Server) apiUserSetLocked(w http.ResponseWriter, r *http.Request, lock b
 	}
 	ctx := r.Context()
 	c := callerOf(ctx)
-	if c.user != nil && c.user.ID == u.ID {
+	if c.isSelf(u.ID) {
 		s.renderError(w, r, http.StatusForbidden, domain.EFORBIDDEN, "자신의 계정은 잠그거나 풀 수 없습니다.")
 		return
 	}

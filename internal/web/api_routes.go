@@ -130,7 +130,16 @@ func isBearerAPI(r *http.Request) bool {
 type apiCaller struct {
 	user  *domain.User
 	token *domain.APIToken
-	admin access.AdminScope // of a session administrator; national for tokens
+	// issuer is the administrator who issued the token, still one.
+	issuer *domain.User
+	admin  access.AdminScope // of a session administrator, or of the token's issuer
+}
+
+// isSelf reports whether the call is made by, or on behalf of, the user:
+// a session of theirs or a token they issued. Nobody acts on their own
+// account through the API (as in the console).
+func (c apiCaller) isSelf(userID int64) bool {
+	return c.user != nil && c.user.ID == userID || c.issuer != nil && c.issuer.ID == userID
 }
 
 type apiCallerKey struct{}
@@ -177,7 +186,13 @@ func (s *Server) apiGuard(rt apiRoute, limit *RateLimiter) http.Handler {
 				s.renderError(w, r, http.StatusForbidden, "insufficient_scope", "API 토큰에 "+rt.Scope+" 권한 범위(scope)가 없습니다.")
 				return
 			}
-			c = apiCaller{token: &tok, admin: access.AdminScope{National: true}}
+			// A token's power is its issuer's, checked on every use.
+			issuer, sc, err := s.apiTokenIssuer(ctx, tok)
+			if err != nil {
+				s.apiError(w, r, err)
+				return
+			}
+			c = apiCaller{token: &tok, issuer: &issuer, admin: sc}
 		} else if u := userFrom(ctx); u != nil {
 			c.user = u
 			if rt.Auth == apiScoped && rt.Admin {

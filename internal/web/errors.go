@@ -19,9 +19,9 @@ func httpStatus(code string) int {
 		return http.StatusNotFound
 	case domain.ECONFLICT:
 		return http.StatusConflict
-	case domain.EFORBIDDEN, "csrf":
+	case domain.EFORBIDDEN, "csrf", codeTokenIssuerNoAdmin:
 		return http.StatusForbidden
-	case domain.EUNAUTH:
+	case domain.EUNAUTH, codeTokenIssuerGone:
 		return http.StatusUnauthorized
 	case "rate_limited":
 		return http.StatusTooManyRequests
