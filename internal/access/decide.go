@@ -106,6 +106,9 @@ type Decision struct {
 	Reason    string
 	// Notices, when set, e-mails the applicant in the same transaction.
 	Notices *Notices
+	// Confirmed says the actor signed a fresh challenge (본인 확인) just
+	// before: approving a request for a Privileged role needs it.
+	Confirmed bool
 }
 
 // Errors of Decide that the approver reads.
@@ -190,6 +193,13 @@ func Decide(ctx context.Context, q store.Queries, actor domain.User, clientAddr 
 	}
 	if applicant.Status == domain.UserLocked || applicant.Status == domain.UserWithdrawn {
 		return req, nil, ErrApplicantLocked
+	}
+	if d.Approve && !d.Confirmed {
+		if priv, err := Privileged(ctx, q, role); err != nil {
+			return req, nil, err
+		} else if priv {
+			return req, nil, ErrConfirmRequired
+		}
 	}
 	if d.Approve && role.NeedsPersonalCert {
 		ok, err := hasPersonalCert(ctx, q, applicant.ID, now)

@@ -266,12 +266,15 @@ func (s *Server) adminRoleSave(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	was := role.RetiredAt
+	was, old := role.RetiredAt, role
 	if msg := s.readRole(r, &role, now); msg != "" {
 		s.renderSystem(w, r, http.StatusUnprocessableEntity, sys, msg)
 		return
 	}
 	isNew := role.ID == 0
+	if roleWidens(old, role, isNew) && !s.confirmGate(w, r) {
+		return
+	}
 	err := s.adminTx(r, func(ctx context.Context, q store.Queries, a audit.Actor) error {
 		action := "role.update"
 		if isNew {
@@ -302,6 +305,21 @@ func (s *Server) adminRoleSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/systems/"+strconv.FormatInt(sys.ID, 10)+"?msg=sysadm_saved#role-"+strconv.FormatInt(role.ID, 10), http.StatusSeeOther)
+}
+
+// roleWidens reports whether saving role (before: old) widens privileges,
+// which needs a fresh signature: it becomes an administration role, stops
+// needing a personal certificate, gets another approver role (whose
+// holders then decide who gets it), or comes back from retirement (its
+// holders' grants count again).
+func roleWidens(old, role domain.Role, isNew bool) bool {
+	if isNew {
+		return role.Admin
+	}
+	return role.Admin && !old.Admin ||
+		old.NeedsPersonalCert && !role.NeedsPersonalCert ||
+		role.ApproverRoleID != old.ApproverRoleID && role.ApproverRoleID != 0 ||
+		!old.RetiredAt.IsZero() && role.RetiredAt.IsZero()
 }
 
 // readRole reads and checks the role form into role.

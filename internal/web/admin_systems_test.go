@@ -63,9 +63,27 @@ func TestAdminSystems(t *testing.T) {
 		role.GrantLifetime != 365*24*time.Hour || role.Admin {
 		t.Errorf("role = %+v", role)
 	}
-	// Edit: becomes an admin role, then is retired.
-	res, body = c.postForm(fmt.Sprintf("%s/roles/%d", base, role.ID), url.Values{"name": {"결핵관리 관리자"}, "approver_kind": {"national"},
-		"admin": {"1"}, "retired": {"1"}})
+	// Edit: becomes an admin role, then is retired. Widening a role needs
+	// a fresh signature first (issue 15 item 4): refused and unchanged
+	// without one.
+	edit := url.Values{"name": {"결핵관리 관리자"}, "approver_kind": {"national"}, "admin": {"1"}, "retired": {"1"}}
+	res, body = c.postForm(fmt.Sprintf("%s/roles/%d", base, role.ID), edit)
+	wantStatus(t, "make a role an admin role without a confirmation", res, body, http.StatusForbidden)
+	if !strings.Contains(body, `data-cert-purpose="confirm"`) || !strings.Contains(body, translate("ko", "confirm.action.role_save")) {
+		t.Errorf("no confirmation page for the role edit:\n%s", body)
+	}
+	if r2, _ := e.s.store.GetRole(e.ctx, role.ID); r2.Admin || e.auditCount("role.update")+e.auditCount("role.retire") != 0 {
+		t.Fatalf("an unconfirmed edit made the role an admin role: %+v", r2)
+	}
+	for _, widen := range []url.Values{
+		{"name": {"x"}, "approver_kind": {"health_centre"}, "approver_role_id": {fmt.Sprint(e.demo.ApproverRoleID)}}, // drops needs_personal_cert
+		{"name": {"x"}, "approver_kind": {"health_centre"}, "needs_personal_cert": {"1"}, "approver_role_id": {fmt.Sprint(e.demo.NationalAdminRoleID)}},
+	} {
+		res, body = c.postForm(fmt.Sprintf("%s/roles/%d", base, role.ID), widen)
+		wantStatus(t, "widening edit without a confirmation", res, body, http.StatusForbidden)
+	}
+	e.confirmSessions(admin)
+	res, body = c.postForm(fmt.Sprintf("%s/roles/%d", base, role.ID), edit)
 	wantStatus(t, "edit role", res, body, http.StatusSeeOther)
 	role, _ = e.s.store.GetRole(e.ctx, role.ID)
 	if role.Name != "결핵관리 관리자" || !role.Admin || role.RetiredAt.IsZero() || len(role.RequestableBy) != 0 || role.ApproverRoleID != 0 || role.NeedsPersonalCert {

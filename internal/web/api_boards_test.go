@@ -321,6 +321,7 @@ func TestAPIPortalNotices(t *testing.T) {
 
 	admin, aid := e.demoAccount("admin")
 	ac := e.signedIn(admin, aid)
+	e.confirmSessions(admin)
 	reader := issueToken(t, ac, "게시판 읽기", 30, api.ScopeBoardsRead)
 	writer := issueToken(t, ac, "게시판 쓰기", 30, api.ScopeBoardsWrite)
 	other := issueToken(t, ac, "시스템 목록", 30, api.ScopeSystemsRead)
@@ -394,6 +395,7 @@ func TestAPIBoardUploadsRefused(t *testing.T) {
 	e.s.cfg.Boards = BoardConfig{MaxAttachmentBytes: 4096, MaxAttachments: 2}
 	admin, aid := e.demoAccount("admin")
 	ac := e.signedIn(admin, aid)
+	e.confirmSessions(admin)
 	writer := issueToken(t, ac, "게시판 쓰기", 30, api.ScopeBoardsWrite)
 	const notices = "/api/v1/notices"
 	count := func() int {

@@ -455,7 +455,7 @@ func (s *Server) apiApprovalDecide(w http.ResponseWriter, r *http.Request) {
 	err := s.store.InTx(ctx, func(q store.Queries) error {
 		var err error
 		req, grant, err = access.Decide(ctx, q, *userFrom(ctx), clientIP(r),
-			access.Decision{RequestID: id, Approve: in.Decision == "approve", Reason: in.Reason, Notices: s.cfg.Mail}, s.now())
+			access.Decision{RequestID: id, Approve: in.Decision == "approve", Reason: in.Reason, Notices: s.cfg.Mail, Confirmed: s.confirmed(r)}, s.now())
 		return err
 	})
 	if err != nil {

@@ -119,6 +119,18 @@ func TestAPITokens(t *testing.T) {
 	res, body = ac.getPage("/admin/api-tokens")
 	wantStatus(t, "GET /admin/api-tokens", res, body, http.StatusOK)
 
+	// Issuing a token creates a credential: not without a fresh
+	// signature (issue 15 item 4).
+	res, body = ac.postForm("/admin/api-tokens", url.Values{"name": {"x"}, "days": {"30"}, "scope": {api.ScopeUsersWrite}})
+	wantStatus(t, "issue a token without a confirmation", res, body, http.StatusForbidden)
+	if secretRE.MatchString(body) || !strings.Contains(body, translate("ko", "confirm.action.api_token_create")) {
+		t.Errorf("unconfirmed issue: secret shown or no confirmation page:\n%s", body)
+	}
+	if _, n, _ := e.s.store.ListAPITokens(e.ctx, store.Page{}); n != 0 {
+		t.Fatalf("%d tokens after an unconfirmed issue", n)
+	}
+	e.confirmSessions(admin)
+
 	// Bad input is refused and nothing is stored.
 	res, body = ac.postForm("/admin/api-tokens", url.Values{"name": {"x"}, "days": {"30"}})
 	wantStatus(t, "token without scopes", res, body, http.StatusUnprocessableEntity)

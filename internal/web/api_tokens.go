@@ -25,7 +25,8 @@ func init() {
 // apiTokenRoutes registers the section's routes.
 func (s *Server) apiTokenRoutes(m *http.ServeMux) {
 	m.Handle("GET /admin/api-tokens", s.requireAdmin(http.HandlerFunc(s.apiTokensShow)))
-	m.Handle("POST /admin/api-tokens", s.requireAdmin(http.HandlerFunc(s.apiTokenCreate)))
+	// Issuing a token creates a credential: a fresh signature first.
+	m.Handle("POST /admin/api-tokens", s.requireAdmin(s.requireConfirm(http.HandlerFunc(s.apiTokenCreate))))
 	m.Handle("POST /admin/api-tokens/{id}/revoke", s.requireAdmin(http.HandlerFunc(s.apiTokenRevoke)))
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -113,6 +114,27 @@ func (s *Server) approvalsRender(w http.ResponseWriter, r *http.Request, status 
 	s.render(w, r, status, "approvals", p)
 }
 
+// anyPrivileged reports whether one of the requests asks for a privileged
+// role (access.Privileged); unknown requests are left to Decide.
+func (s *Server) anyPrivileged(ctx context.Context, ids []int64) (bool, error) {
+	for _, id := range ids {
+		req, err := s.store.GetRequest(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return false, err
+		}
+		role, err := s.store.GetRole(ctx, req.RoleID)
+		if err != nil {
+			return false, err
+		}
+		if priv, err := access.Privileged(ctx, s.store, role); err != nil || priv {
+			return priv, err
+		}
+	}
+	return false, nil
+}
+
 // approvalsDecide handles POST /approvals/decide: approve or reject one or
 // several requests (ids), each in its own transaction, so one refusal does
 // not undo the others.
@@ -140,13 +162,23 @@ func (s *Server) approvalsDecide(w http.ResponseWriter, r *http.Request) {
 	if len(ids) > 100 {
 		ids = ids[:100]
 	}
+	if action == "approve" && !s.confirmed(r) {
+		// Approving an administrator or approver role needs a fresh
+		// signature (access.Decide enforces it); ask before deciding any.
+		if priv, err := s.anyPrivileged(ctx, ids); err != nil {
+			s.serverError(w, r, err)
+			return
+		} else if priv && !s.confirmGate(w, r) {
+			return
+		}
+	}
 	u := *userFrom(ctx)
 	reason := r.PostFormValue("reason")
 	var results []decisionResult
 	status := http.StatusOK
 	for _, id := range ids {
 		err := s.store.InTx(ctx, func(q store.Queries) error {
-			_, _, err := access.Decide(ctx, q, u, clientIP(r), access.Decision{RequestID: id, Approve: action == "approve", Reason: reason, Notices: s.cfg.Mail}, s.now())
+			_, _, err := access.Decide(ctx, q, u, clientIP(r), access.Decision{RequestID: id, Approve: action == "approve", Reason: reason, Notices: s.cfg.Mail, Confirmed: s.confirmed(r)}, s.now())
 			return err
 		})
 		res := decisionResult{RequestID: id, OK: err == nil}

@@ -421,6 +421,11 @@ func (s *Server) approvalsCertsDecide(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusForbidden, domain.EFORBIDDEN, translate(state(r).lang, "reregister.not_approver"))
 		return
 	}
+	// Confirming registers a login certificate for another person: a
+	// fresh signature first.
+	if action == "approve" && !s.confirmGate(w, r) {
+		return
+	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	now := s.now()
 	var refuse *domain.Error

@@ -202,6 +202,7 @@ func TestCertReregister(t *testing.T) {
 	// an approver role cannot open the queue.
 	other, otherCert := e.demoAccount("approver11140")
 	oc := e.signedIn(other, otherCert)
+	e.confirmSessions(other)
 	res, body = oc.getPage("/approvals/certs")
 	wantStatus(t, "other centre's queue", res, body, http.StatusOK)
 	if strings.Contains(body, "rereg01") || !strings.Contains(body, esc(translate("ko", "reregister.none"))) {
@@ -235,6 +236,14 @@ func TestCertReregister(t *testing.T) {
 	}
 	res, body = rrDecide(ac, req.ID, "reject", " ")
 	wantStatus(t, "reject without reason", res, body, http.StatusBadRequest)
+	// Confirming registers a login certificate for someone: not without
+	// the approver's fresh signature (issue 15 item 4).
+	res, body = rrDecide(ac, req.ID, "approve", "")
+	wantStatus(t, "approve without a confirmation", res, body, http.StatusForbidden)
+	if !strings.Contains(body, translate("ko", "confirm.action.reregister_decide")) || e.certRegistered(newIss) {
+		t.Fatalf("unconfirmed approval: registered %v; page:\n%s", e.certRegistered(newIss), body)
+	}
+	e.confirmSessions(ap)
 	res, body = rrDecide(ac, req.ID, "approve", "")
 	wantRedirect(t, "approve", res, body, "/approvals/certs?done=approve")
 	res, body = rrDecide(ac, req.ID, "reject", "늦게 반려")

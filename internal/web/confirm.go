@@ -41,38 +41,49 @@ func (s *Server) confirmed(r *http.Request) bool {
 // scopes, and carries no certificate to sign with.
 func (s *Server) requireConfirm(next http.Handler) http.Handler {
 	return s.requireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.confirmed(r) {
+		if s.confirmGate(w, r) {
 			next.ServeHTTP(w, r)
-			return
 		}
-		lang := state(r).lang
-		if wantsJSON(r) {
-			s.renderError(w, r, http.StatusForbidden, "confirm_required", translate(lang, "confirm.required"))
-			return
-		}
-		if r.Method == http.MethodGet {
-			back := r.URL.Path
-			if r.URL.RawQuery != "" {
-				back += "?" + r.URL.RawQuery
-			}
-			s.render(w, r, http.StatusOK, "confirm", confirmPage{Next: safeNext(back)})
-			return
-		}
-		back := r.Header.Get("Referer")
-		if u, err := url.Parse(back); err == nil {
-			back = u.RequestURI()
-		}
-		p := confirmPage{Next: safeNext(back)}
-		if resume, ok := resumeOf(r); ok {
-			p.ResumeAction, p.Resume = r.URL.Path, resume
-			p.ActionLabel = resumeLabel(lang, r.URL.Path)
-			p.Fields, _ = resumeFields(lang, resume)
-			p.Notice = translate(lang, "confirm.post_lead")
-		} else {
-			p.Notice = translate(lang, "confirm.post_again")
-		}
-		s.render(w, r, http.StatusForbidden, "confirm", p)
 	}))
+}
+
+// confirmGate is requireConfirm for handlers that need the confirmation
+// only for some of what a route does (a role save that makes the role an
+// administration role, an approval of a privileged role): true when the
+// session is confirmed; otherwise it answers as requireConfirm does and
+// returns false.
+func (s *Server) confirmGate(w http.ResponseWriter, r *http.Request) bool {
+	if s.confirmed(r) {
+		return true
+	}
+	lang := state(r).lang
+	if wantsJSON(r) {
+		s.renderError(w, r, http.StatusForbidden, "confirm_required", translate(lang, "confirm.required"))
+		return false
+	}
+	if r.Method == http.MethodGet {
+		back := r.URL.Path
+		if r.URL.RawQuery != "" {
+			back += "?" + r.URL.RawQuery
+		}
+		s.render(w, r, http.StatusOK, "confirm", confirmPage{Next: safeNext(back)})
+		return false
+	}
+	back := r.Header.Get("Referer")
+	if u, err := url.Parse(back); err == nil {
+		back = u.RequestURI()
+	}
+	p := confirmPage{Next: safeNext(back)}
+	if resume, ok := resumeOf(r); ok {
+		p.ResumeAction, p.Resume = r.URL.Path, resume
+		p.ActionLabel = resumeLabel(lang, r.URL.Path)
+		p.Fields, _ = resumeFields(lang, resume)
+		p.Notice = translate(lang, "confirm.post_lead")
+	} else {
+		p.Notice = translate(lang, "confirm.post_again")
+	}
+	s.render(w, r, http.StatusForbidden, "confirm", p)
+	return false
 }
 
 type confirmPage struct {
@@ -155,6 +166,12 @@ func resumeLabel(lang, path string) string {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	key := ""
 	switch {
+	case len(seg) == 2 && seg[0] == "approvals" && seg[1] == "decide":
+		key = "confirm.action.request_decide"
+	case len(seg) == 4 && seg[0] == "approvals" && seg[1] == "certs" && seg[3] == "decide":
+		key = "confirm.action.reregister_decide"
+	case len(seg) == 2 && seg[0] == "admin" && seg[1] == "api-tokens":
+		key = "confirm.action.api_token_create"
 	case len(seg) < 3 || seg[0] != "admin":
 	case seg[1] == "users" && len(seg) == 4:
 		key = "admin.action_" + seg[3] // lock, unlock, sessions, reregister
@@ -164,6 +181,8 @@ func resumeLabel(lang, path string) string {
 		key = "confirm.action.approver_grant"
 	case seg[1] == "approvers" && len(seg) == 4 && seg[3] == "revoke":
 		key = "confirm.action.approver_revoke"
+	case seg[1] == "systems" && len(seg) >= 4 && seg[3] == "roles":
+		key = "confirm.action.role_save"
 	}
 	if _, ok := messages[key]; !ok || key == "" {
 		return ""
@@ -262,26 +281,30 @@ func (s *Server) confirmCreate(w http.ResponseWriter, r *http.Request) {
 
 func init() {
 	for k, v := range map[string]message{
-		"confirm.title":                   {"본인 확인", "Confirm it is you"},
-		"confirm.lead":                    {"중요한 작업입니다. 계속하려면 등록된 공동인증서로 다시 서명하세요. 확인은 5분 동안 유효합니다.", "This is a sensitive action. Sign again with your registered certificate to continue. The confirmation lasts 5 minutes."},
-		"confirm.button":                  {"공동인증서로 본인 확인", "Confirm with your certificate"},
-		"confirm.required":                {"본인 확인이 필요합니다. 페이지를 새로 고친 뒤 공동인증서로 다시 서명하세요.", "Please confirm it is you: reload the page and sign again with your certificate."},
-		"confirm.required_api":            {"본인 확인이 필요합니다. 목적이 confirm인 챌린지에 공동인증서로 서명해 POST /auth/confirm으로 보낸 뒤 다시 호출하세요(5분간 유효).", "Please confirm it is you: sign a challenge of purpose confirm with your certificate, send it to POST /auth/confirm, then call again (valid 5 minutes)."},
-		"confirm.post_lead":               {"이 작업은 실행하기 전에 본인 확인이 필요합니다. 아직 실행되지 않았습니다. 공동인증서로 서명하면 입력하신 내용 그대로 작업 화면으로 돌아갑니다.", "This action needs you to confirm it is you first; it has not been carried out yet. Sign with your certificate and you come back to it with what you entered."},
-		"confirm.post_again":              {"이 작업은 실행하기 전에 본인 확인이 필요합니다. 아직 실행되지 않았습니다. 공동인증서로 서명한 뒤 작업을 다시 실행하세요.", "This action needs you to confirm it is you first; it has not been carried out yet. Sign with your certificate, then run it again."},
-		"confirm.resume_lead":             {"본인 확인이 끝났습니다. 요청하신 작업은 아직 실행되지 않았습니다. 아래 내용을 확인하고 [계속]을 누르면 실행합니다.", "You are confirmed. The action has not been carried out yet: check it below and press Continue to run it."},
-		"confirm.resume_action":           {"작업", "Action"},
-		"confirm.resume_button":           {"계속", "Continue"},
-		"confirm.action.grant_revoke":     {"권한 회수", "Revoke a role"},
-		"confirm.action.approver_grant":   {"승인자 지정", "Grant an approver role"},
-		"confirm.action.approver_revoke":  {"승인자 해제", "Take back an approver role"},
-		"confirm.field.purpose":           {"열람 사유", "Reason for viewing"},
-		"confirm.field.reason":            {"사유", "Reason"},
-		"confirm.not_yours":               {"이 계정에 등록된 인증서가 아닙니다. 로그인에 사용한 인증서를 선택하세요.", "This certificate is not registered to your account. Choose the one you log in with."},
-		"error.confirm_required.title":    {"본인 확인이 필요합니다", "Confirmation needed"},
-		"error.confirm_required.message":  {"본인 확인이 필요합니다.", "Please confirm it is you."},
-		"error.confirm_not_yours.title":   {"본인 확인 실패", "Confirmation failed"},
-		"error.confirm_not_yours.message": {"이 계정에 등록된 인증서가 아닙니다.", "This certificate is not registered to your account."},
+		"confirm.title":                    {"본인 확인", "Confirm it is you"},
+		"confirm.lead":                     {"중요한 작업입니다. 계속하려면 등록된 공동인증서로 다시 서명하세요. 확인은 5분 동안 유효합니다.", "This is a sensitive action. Sign again with your registered certificate to continue. The confirmation lasts 5 minutes."},
+		"confirm.button":                   {"공동인증서로 본인 확인", "Confirm with your certificate"},
+		"confirm.required":                 {"본인 확인이 필요합니다. 페이지를 새로 고친 뒤 공동인증서로 다시 서명하세요.", "Please confirm it is you: reload the page and sign again with your certificate."},
+		"confirm.required_api":             {"본인 확인이 필요합니다. 목적이 confirm인 챌린지에 공동인증서로 서명해 POST /auth/confirm으로 보낸 뒤 다시 호출하세요(5분간 유효).", "Please confirm it is you: sign a challenge of purpose confirm with your certificate, send it to POST /auth/confirm, then call again (valid 5 minutes)."},
+		"confirm.post_lead":                {"이 작업은 실행하기 전에 본인 확인이 필요합니다. 아직 실행되지 않았습니다. 공동인증서로 서명하면 입력하신 내용 그대로 작업 화면으로 돌아갑니다.", "This action needs you to confirm it is you first; it has not been carried out yet. Sign with your certificate and you come back to it with what you entered."},
+		"confirm.post_again":               {"이 작업은 실행하기 전에 본인 확인이 필요합니다. 아직 실행되지 않았습니다. 공동인증서로 서명한 뒤 작업을 다시 실행하세요.", "This action needs you to confirm it is you first; it has not been carried out yet. Sign with your certificate, then run it again."},
+		"confirm.resume_lead":              {"본인 확인이 끝났습니다. 요청하신 작업은 아직 실행되지 않았습니다. 아래 내용을 확인하고 [계속]을 누르면 실행합니다.", "You are confirmed. The action has not been carried out yet: check it below and press Continue to run it."},
+		"confirm.resume_action":            {"작업", "Action"},
+		"confirm.resume_button":            {"계속", "Continue"},
+		"confirm.action.grant_revoke":      {"권한 회수", "Revoke a role"},
+		"confirm.action.approver_grant":    {"승인자 지정", "Grant an approver role"},
+		"confirm.action.approver_revoke":   {"승인자 해제", "Take back an approver role"},
+		"confirm.action.api_token_create":  {"API 토큰 발급", "Issue an API token"},
+		"confirm.action.role_save":         {"권한 설정 변경", "Change a permission's settings"},
+		"confirm.action.request_decide":    {"관리자·승인자 권한 신청 승인", "Approve a request for an administrator or approver role"},
+		"confirm.action.reregister_decide": {"인증서 재등록 승인", "Confirm a certificate re-registration"},
+		"confirm.field.purpose":            {"열람 사유", "Reason for viewing"},
+		"confirm.field.reason":             {"사유", "Reason"},
+		"confirm.not_yours":                {"이 계정에 등록된 인증서가 아닙니다. 로그인에 사용한 인증서를 선택하세요.", "This certificate is not registered to your account. Choose the one you log in with."},
+		"error.confirm_required.title":     {"본인 확인이 필요합니다", "Confirmation needed"},
+		"error.confirm_required.message":   {"본인 확인이 필요합니다.", "Please confirm it is you."},
+		"error.confirm_not_yours.title":    {"본인 확인 실패", "Confirmation failed"},
+		"error.confirm_not_yours.message":  {"이 계정에 등록된 인증서가 아닙니다.", "This certificate is not registered to your account."},
 	} {
 		messages[k] = v
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"github.com/gwanmun/gwanmun/internal/access"
 	"net/http"
 	"strings"
 
@@ -19,7 +20,7 @@ func httpStatus(code string) int {
 		return http.StatusNotFound
 	case domain.ECONFLICT:
 		return http.StatusConflict
-	case domain.EFORBIDDEN, "csrf", codeTokenIssuerNoAdmin:
+	case domain.EFORBIDDEN, "csrf", codeTokenIssuerNoAdmin, access.CodeConfirmRequired:
 		return http.StatusForbidden
 	case domain.EUNAUTH, codeTokenIssuerGone:
 		return http.StatusUnauthorized
