@@ -201,7 +201,7 @@ func Decide(ctx context.Context, q store.Queries, actor domain.User, clientAddr 
 			return req, nil, ErrConfirmRequired
 		}
 	}
-	if d.Approve && role.NeedsPersonalCert {
+	if d.Approve && NeedsPersonal(role) {
 		ok, err := hasPersonalCert(ctx, q, applicant.ID, now)
 		if err != nil {
 			return req, nil, err

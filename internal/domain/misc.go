@@ -41,6 +41,10 @@ type Session struct {
 	// ConfirmedAt is when the user last signed a fresh "confirm"
 	// challenge in this session, before a sensitive action.
 	ConfirmedAt time.Time
+	// CertClass is the class of the certificate CertID, read with the
+	// session by GetSession (empty elsewhere, and without a certificate):
+	// the personal-certificate rule is checked on every request.
+	CertClass CertClass
 }
 
 // Challenge is a single-use login nonce bound to a purpose and the site

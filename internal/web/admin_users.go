@@ -748,6 +748,15 @@ func (s *Server) adminApproverGrant(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(ar.Kinds, inst.Kind) {
 			return domain.Errorf(domain.EINVALID, translate(lang, "admin.wrong_kind"), inst.Kind.Label())
 		}
+		// The rule request decisions apply (access.Decide): a role that
+		// needs a personal certificate goes only to a holder of one.
+		if access.NeedsPersonal(ar.Role) {
+			if ok, err := access.HasPersonalCert(ctx, q, u.ID, now); err != nil {
+				return err
+			} else if !ok {
+				return access.ErrApplicantNoCert
+			}
+		}
 		g := domain.Grant{UserID: u.ID, RoleID: ar.Role.ID, GrantedAt: now, GrantedBy: admin.ID}
 		if err := q.CreateGrant(ctx, &g); errors.Is(err, store.ErrAlreadyExists) {
 			return domain.Errorf(domain.ECONFLICT, "%s", translate(lang, "admin.already_holds"))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/gwanmun/gwanmun/internal/access"
 	"maps"
 	"net/http"
 	"time"
@@ -92,7 +93,8 @@ func (s *Server) certLogin(r *http.Request, sr pki.SignedResponse, detail map[st
 }
 
 // needsPersonalCert reports whether the user holds an active role that
-// needs a personal certificate.
+// needs a personal certificate (access.NeedsPersonal: roles that handle
+// personal data, and administration roles).
 func (s *Server) needsPersonalCert(ctx context.Context, userID int64) (bool, error) {
 	grants, err := s.store.ListGrants(ctx, store.GrantFilter{UserID: userID, ActiveAt: s.now()})
 	if err != nil {
@@ -103,7 +105,7 @@ func (s *Server) needsPersonalCert(ctx context.Context, userID int64) (bool, err
 		if err != nil {
 			return false, err
 		}
-		if role.NeedsPersonalCert {
+		if access.NeedsPersonal(role) {
 			return true, nil
 		}
 	}

@@ -73,12 +73,13 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // middleware wraps the router in the server's middleware, outermost first:
 // request id, logging and metrics; panic recovery; security headers;
-// language; session; CSRF.
+// language; session; CSRF; the certificate rules (session_certrule.go).
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r)
 		state(r).pattern = r.Pattern
 	})
+	h = s.certRule(h)
 	h = s.csrfCheck(h)
 	h = s.loadSession(h)
 	h = s.language(h)

@@ -1039,12 +1039,30 @@ func (q *queries) CreateSession(ctx context.Context, s *domain.Session) error {
 	return nil
 }
 
+// GetSession reads the session with its certificate's class (one
+// primary-key join).
 func (q *queries) GetSession(ctx context.Context, id string) (domain.Session, error) {
-	s, err := scanSession(q.row(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id = $1", id))
+	var s domain.Session
+	var class string
+	err := q.row(ctx, getSessionQuery, id).
+		Scan(&s.ID, &s.UserID, &s.CSRFToken, idCol{&s.CertID}, timeCol{&s.CreatedAt}, timeCol{&s.LastSeenAt},
+			timeCol{&s.ExpiresAt}, &s.ClientAddr, &s.UserAgent, timeCol{&s.ConfirmedAt}, &class)
 	if err != nil {
 		return s, notFound(err, "session")
 	}
+	s.CertClass = domain.CertClass(class)
 	return s, nil
+}
+
+var getSessionQuery = "SELECT " + sessionColsOf("s") + ", COALESCE(c.class, '') FROM sessions s LEFT JOIN certificates c ON c.id = s.cert_id WHERE s.id = $1"
+
+// sessionColsOf is sessionCols qualified by the table alias a.
+func sessionColsOf(a string) string {
+	cols := strings.Split(sessionCols, ", ")
+	for i := range cols {
+		cols[i] = a + "." + cols[i]
+	}
+	return strings.Join(cols, ", ")
 }
 
 func (q *queries) TouchSession(ctx context.Context, id string, t time.Time) error {

@@ -27,6 +27,20 @@ func testSessionSecurity(t *testing.T, s store.Store) {
 	mk("alice-stolen", b.alice.ID)
 	mk("bob-1", b.bob.ID)
 
+	// GetSession reads the class of the session's certificate along.
+	pers := domain.Certificate{UserID: b.bob.ID, Serial: "03", KeyHash: hashOf("bob"), Class: domain.CertPersonal}
+	must(t, s.AddCertificate(ctx(t), &pers))
+	withCert := domain.Session{ID: "bob-cert", UserID: b.bob.ID, CSRFToken: "c", CertID: pers.ID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	must(t, s.CreateSession(ctx(t), &withCert))
+	if got, err := s.GetSession(ctx(t), "bob-cert"); err != nil || got.CertClass != domain.CertPersonal {
+		t.Errorf("GetSession(with a personal certificate).CertClass = %q, %v", got.CertClass, err)
+	}
+	noCert := domain.Session{ID: "bob-nocert", UserID: b.bob.ID, CSRFToken: "c", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	must(t, s.CreateSession(ctx(t), &noCert))
+	if got, err := s.GetSession(ctx(t), "bob-nocert"); err != nil || got.CertClass != "" {
+		t.Errorf("GetSession(without a certificate).CertClass = %q, %v", got.CertClass, err)
+	}
+
 	var n int
 	err := s.InTx(ctx(t), func(q store.Queries) error {
 		var err error
