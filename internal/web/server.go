@@ -220,6 +220,7 @@ func (s *Server) routes() {
 	m.Handle("POST /approvals/certs/{id}/decide", s.requireLogin(http.HandlerFunc(s.approvalsCertsDecide)))
 
 	s.privacyRoutes(m)
+	s.accountSessionRoutes(m)
 	m.Handle("GET /admin", s.requireAdmin(http.HandlerFunc(s.adminShow)))
 	s.adminRoutes(m)
 	s.apiRoutes(m)

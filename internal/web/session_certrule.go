@@ -18,8 +18,8 @@ import (
 //     administration role).
 //
 // Such a session may only change its certificate (인증서 관리), agree to
-// the consent text, confirm (본인 확인, which the change needs) and log
-// out. Every other page redirects to /account/cert?reason=…; every other
+// the consent text, confirm (본인 확인, which the change needs), see and
+// end its account's sessions (접속 중인 기기) and log out. Every other page redirects to /account/cert?reason=…; every other
 // POST, JSON or API call answers 403 {"error":{"code":"cert_change_required"}}.
 
 // certRuleAllowed are the paths a restricted session may still use.
@@ -65,7 +65,8 @@ func (s *Server) certRuleReason(r *http.Request) (string, error) {
 func (s *Server) certRule(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if certRuleAllowed[p] || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/demo") {
+		if certRuleAllowed[p] || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/demo") ||
+			p == "/account/sessions" || strings.HasPrefix(p, "/account/sessions/") {
 			next.ServeHTTP(w, r)
 			return
 		}
