@@ -249,8 +249,9 @@ func (c *client) post(ctx context.Context, path string, form url.Values, jsonBod
 	return resp, body, err
 }
 
-// login signs a login challenge with a's key; it returns the session ID.
-func (c *client) login(ctx context.Context, a actor) (string, error) {
+// login signs a login challenge with a's key; it returns the session ID
+// (the store key of the cookie's token, under the secret st holds).
+func (c *client) login(ctx context.Context, st store.Store, a actor) (string, error) {
 	if err := c.page(ctx, "/"); err != nil {
 		return "", err
 	}
@@ -280,8 +281,12 @@ func (c *client) login(ctx context.Context, a actor) (string, error) {
 		return "", fmt.Errorf("login: %d %s", resp.StatusCode, body)
 	}
 	for _, ck := range resp.Cookies() {
-		if ck.Name == "gwanmun_session" && ck.Value != "" {
-			return auth.SessionKey(ck.Value), c.page(ctx, "/menu")
+		if (ck.Name == "gwanmun_session" || ck.Name == "__Host-gwanmun_session") && ck.Value != "" {
+			tokens, err := auth.OpenSessionTokens(ctx, st, time.Now())
+			if err != nil {
+				return "", err
+			}
+			return tokens.Key(ck.Value), c.page(ctx, "/menu")
 		}
 	}
 	return "", errors.New("login: no session cookie")
@@ -292,7 +297,7 @@ func (c *client) login(ctx context.Context, a actor) (string, error) {
 func applicantLoop(ctx context.Context, st store.Store, base string, a actor, roleID, hcID int64, l *ledger, rng *rand.Rand) {
 	c := newClient(base)
 	fail := func() { l.mu.Lock(); l.failures++; l.mu.Unlock() }
-	sid, err := c.login(ctx, a)
+	sid, err := c.login(ctx, st, a)
 	if err != nil {
 		fail()
 		return
@@ -336,7 +341,7 @@ func applicantLoop(ctx context.Context, st store.Store, base string, a actor, ro
 // or several at a time, until ctx ends.
 func approverLoop(ctx context.Context, st store.Store, base string, a actor, hcID int64, l *ledger) {
 	c := newClient(base)
-	sid, err := c.login(ctx, a)
+	sid, err := c.login(ctx, st, a)
 	if err != nil {
 		l.mu.Lock()
 		l.failures++

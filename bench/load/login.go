@@ -270,7 +270,7 @@ func (s *loginScenario) Do(ctx context.Context, c *http.Client, i int) harness.O
 		return o
 	}
 	for _, ck := range resp.Cookies() {
-		if ck.Name == sessionCookieName && ck.Value != "" {
+		if (ck.Name == sessionCookieName || ck.Name == "__Host-"+sessionCookieName) && ck.Value != "" {
 			s.Sessions[i] = ck
 		}
 	}

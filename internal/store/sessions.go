@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SessionQueries are the session writes of the account's own security
 // actions (a certificate change, the user's session list).
@@ -12,4 +15,8 @@ type SessionQueries interface {
 	// certID (the user replaced the one they logged in with);
 	// ErrNotFound when there is no such session.
 	SetSessionCert(ctx context.Context, id string, certID int64) error
+	// ServerSecret returns the secret stored under name, storing fresh
+	// (made by the caller, e.g. 32 random bytes) first when there is none:
+	// every process on the database gets the same one, whoever asked first.
+	ServerSecret(ctx context.Context, name string, fresh []byte, t time.Time) ([]byte, error)
 }

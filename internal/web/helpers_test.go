@@ -128,3 +128,13 @@ func (b *browser) login() domain.User {
 }
 
 var _ = context.Background
+
+// sessionKey returns the store key of a session cookie token on s.
+func (s *Server) sessionKey(t testing.TB, token string) string {
+	t.Helper()
+	k, err := s.sessionTokens(httptest.NewRequest("GET", "/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Key(token)
+}

@@ -70,7 +70,10 @@ func (s *Server) loginCreate(w http.ResponseWriter, r *http.Request) {
 // browser, and the user.login event, with detail beside the certificate's
 // class, is recorded.
 func (s *Server) certLogin(r *http.Request, sr pki.SignedResponse, detail map[string]any) (pendingSession, domain.Certificate, error) {
-	ns, old := s.prepareSession(r)
+	ns, old, err := s.prepareSession(r)
+	if err != nil {
+		return pendingSession{}, domain.Certificate{}, err
+	}
 	var eventErr error
 	user, cert, err := s.auth.Login(r.Context(), sr, func(v *auth.Verified) store.LoginAttempt {
 		d := map[string]any{"cert_class": string(v.Class)}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -103,6 +104,8 @@ type Server struct {
 	h      http.Handler
 
 	trust trustWatch // the shared trust reload generation (admin_trust.go)
+
+	tokens atomic.Pointer[auth.SessionTokens] // session cookie tokens (session.go), loaded on first use
 }
 
 // New returns a server for cfg, after parsing every template and preparing

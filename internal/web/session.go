@@ -13,9 +13,37 @@ import (
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
-// sessionCookie holds the random session token; the store keeps only its
-// SHA-256 in hex (domain.Session.ID).
-const sessionCookie = "gwanmun_session"
+// sessionCookie holds the opaque session token (auth.SessionTokens); the
+// store keys the session by the token's creation time and SHA-256, never
+// the token. With an https BaseURL the cookie is named hostSessionCookie:
+// the __Host- prefix makes browsers keep it only when Secure, for Path=/
+// and without Domain, so no other host (a sibling subdomain) can set it.
+const (
+	sessionCookie     = "gwanmun_session"
+	hostSessionCookie = "__Host-" + sessionCookie
+)
+
+// sessionCookieName is the name of the session cookie on this server.
+func (s *Server) sessionCookieName() string {
+	if s.secure {
+		return hostSessionCookie
+	}
+	return sessionCookie
+}
+
+// sessionTokens returns the session token maker, reading (or making) its
+// secret from the store on first use.
+func (s *Server) sessionTokens(r *http.Request) (*auth.SessionTokens, error) {
+	if k := s.tokens.Load(); k != nil {
+		return k, nil
+	}
+	k, err := auth.OpenSessionTokens(r.Context(), s.store, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.tokens.CompareAndSwap(nil, k)
+	return s.tokens.Load(), nil
+}
 
 // touchEvery limits session writes: LastSeenAt is updated at most this often.
 const touchEvery = time.Minute
@@ -27,8 +55,13 @@ func randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// sessionID returns the store key of a cookie token (auth.SessionKey).
-func sessionID(token string) string { return auth.SessionKey(token) }
+// sessionToken returns the session cookie's token, "" without one.
+func (s *Server) sessionToken(r *http.Request) string {
+	if c, err := r.Cookie(s.sessionCookieName()); err == nil {
+		return c.Value
+	}
+	return ""
+}
 
 // sessionEnd returns when the session ends if the user does nothing more:
 // the idle timeout after the last request, capped by the absolute timeout.
@@ -46,8 +79,20 @@ func (s *Server) sessionEnd(se *domain.Session) time.Time {
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := state(r)
-		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-			switch se, u, err := s.validSession(r, sessionID(c.Value)); {
+		if s.secure {
+			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+				// A cookie without the __Host- prefix (from before it, or
+				// set by another host) is not a session here.
+				http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true})
+			}
+		}
+		if token := s.sessionToken(r); token != "" {
+			tokens, err := s.sessionTokens(r)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			switch se, u, err := s.validSession(r, tokens.Key(token)); {
 			case err == nil:
 				st.session, st.user, st.csrf = &se, &u, se.CSRFToken
 			case errors.Is(err, errSessionEnded):
@@ -123,7 +168,10 @@ type pendingSession struct {
 // transaction) and deletes the browser's previous one. startSession hands
 // it to the browser once q has committed.
 func (s *Server) newSession(q store.Queries, r *http.Request, user domain.User, certID int64) (pendingSession, error) {
-	ns, old := s.prepareSession(r)
+	ns, old, err := s.prepareSession(r)
+	if err != nil {
+		return pendingSession{}, err
+	}
 	if old != "" {
 		if err := q.DeleteSession(r.Context(), old); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return pendingSession{}, err
@@ -139,18 +187,22 @@ func (s *Server) newSession(q store.Queries, r *http.Request, user domain.User, 
 // prepareSession makes a new session token and the session's row, without
 // its user, and returns with them the ID of the browser's previous session
 // (to delete), if it has one.
-func (s *Server) prepareSession(r *http.Request) (ns pendingSession, old string) {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		old = sessionID(c.Value)
+func (s *Server) prepareSession(r *http.Request) (ns pendingSession, old string, err error) {
+	tokens, err := s.sessionTokens(r)
+	if err != nil {
+		return ns, "", err
+	}
+	if t := s.sessionToken(r); t != "" {
+		old = tokens.Key(t)
 	}
 	now := s.now()
-	token := auth.NewSessionToken(now)
+	token := tokens.New(now)
 	ua := r.UserAgent()
 	if len(ua) > 256 {
 		ua = ua[:256]
 	}
 	ns = pendingSession{token: token, session: domain.Session{
-		ID:         sessionID(token),
+		ID:         tokens.Key(token),
 		CSRFToken:  randomToken(32),
 		CreatedAt:  now,
 		LastSeenAt: now,
@@ -158,13 +210,13 @@ func (s *Server) prepareSession(r *http.Request) (ns pendingSession, old string)
 		ClientAddr: clientIP(r),
 		UserAgent:  ua,
 	}}
-	return ns, old
+	return ns, old, nil
 }
 
 // startSession sets the session cookie and makes the session the
 // request's own.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, ns pendingSession) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: ns.token, Path: "/",
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(), Value: ns.token, Path: "/",
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	st := state(r)
 	st.session, st.user, st.csrf = &ns.session, &ns.user, ns.session.CSRFToken
@@ -186,7 +238,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookieName(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 }
 

@@ -207,7 +207,7 @@ func TestSessionRotationAndLogout(t *testing.T) {
 	b := e.browser()
 	b.login()
 	old := b.cookies[sessionCookie].Value
-	oldID := sessionID(old)
+	oldID := e.s.sessionKey(e.t, old)
 	if _, err := e.s.store.GetSession(context.Background(), oldID); err != nil {
 		t.Fatalf("first session not stored: %v", err)
 	}
@@ -240,7 +240,7 @@ func TestSessionRotationAndLogout(t *testing.T) {
 	if _, ok := b.cookies[sessionCookie]; ok {
 		t.Error("logout left the session cookie")
 	}
-	if _, err := e.s.store.GetSession(context.Background(), sessionID(cur)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := e.s.store.GetSession(context.Background(), e.s.sessionKey(e.t, cur)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("session after logout: %v, want ErrNotFound", err)
 	}
 }
@@ -256,8 +256,33 @@ func TestSessionCookieAttributes(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := w.Result().Cookies()[0]
-		if c.Name != sessionCookie || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tc.secure || len(c.Value) < 40 {
+		name := sessionCookie
+		if tc.secure {
+			name = hostSessionCookie // Secure, Path=/, no Domain: the __Host- rules
+		}
+		if c.Name != name || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tc.secure || len(c.Value) < 40 ||
+			c.Path != "/" || c.Domain != "" {
 			t.Errorf("%s: cookie %+v", tc.base, c)
+		}
+		// The token is opaque: it does not lead with the login time.
+		if ms := fmt.Sprintf("%012x", e.clock.Now().UnixMilli()); strings.Contains(c.Value, ms) || strings.Contains(c.Value, ".") {
+			t.Errorf("%s: the token %q shows the login time %s", tc.base, c.Value, ms)
+		}
+		// The server finds the session by the cookie's own name only: on
+		// https a cookie without the prefix (which any sibling host could
+		// set) is no session, and is cleared.
+		b := e.browser()
+		b.cookies[name] = &http.Cookie{Name: name, Value: c.Value}
+		if res, _ := b.get("/account/roles"); res.StatusCode != http.StatusOK {
+			t.Errorf("%s: the session cookie is not a session: %d", tc.base, res.StatusCode)
+		}
+		if tc.secure {
+			b := e.browser()
+			b.cookies[sessionCookie] = &http.Cookie{Name: sessionCookie, Value: c.Value}
+			res, _ := b.get("/account/roles")
+			if res.StatusCode != http.StatusSeeOther || b.cookies[sessionCookie] != nil {
+				t.Errorf("%s: a cookie without the __Host- prefix was taken: %d", tc.base, res.StatusCode)
+			}
 		}
 	}
 }
@@ -273,7 +298,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 			t.Fatalf("logged out after %d×20 minutes of activity", i+1)
 		}
 	}
-	id := sessionID(b.cookies[sessionCookie].Value)
+	id := e.s.sessionKey(e.t, b.cookies[sessionCookie].Value)
 	e.clock.Advance(31 * time.Minute)
 	_, body := b.get("/")
 	if strings.Contains(body, "홍길동") {
@@ -291,7 +316,7 @@ func TestSessionTouchThrottle(t *testing.T) {
 	e := newTestEnv(t, nil)
 	b := e.browser()
 	b.login()
-	id := sessionID(b.cookies[sessionCookie].Value)
+	id := e.s.sessionKey(e.t, b.cookies[sessionCookie].Value)
 	start := e.clock.Now()
 	e.clock.Advance(30 * time.Second)
 	b.get("/")

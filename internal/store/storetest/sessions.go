@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"bytes"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,5 +73,38 @@ func testSessionSecurity(t *testing.T, s store.Store) {
 	}
 	if n, err := s.DeleteOtherSessions(ctx(t), b.alice.ID, ""); err != nil || n != 0 {
 		t.Errorf("DeleteOtherSessions with none left = %d, %v", n, err)
+	}
+}
+
+// testServerSecret: the first caller's secret is kept; every later caller,
+// concurrent ones included, gets it; names are separate.
+func testServerSecret(t *testing.T, s store.Store) {
+	const n = 6
+	got := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			var err error
+			got[i], err = s.ServerSecret(ctx(t), "session-token", []byte{byte(i + 1), 0xAA}, t0)
+			if err != nil {
+				t.Errorf("ServerSecret %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if !bytes.Equal(got[i], got[0]) || len(got[i]) != 2 {
+			t.Fatalf("callers got different secrets: %x", got)
+		}
+	}
+	again, err := s.ServerSecret(ctx(t), "session-token", []byte("other"), t0)
+	must(t, err)
+	if !bytes.Equal(again, got[0]) {
+		t.Errorf("a later caller replaced the secret: %x, want %x", again, got[0])
+	}
+	other, err := s.ServerSecret(ctx(t), "another", []byte("x"), t0)
+	must(t, err)
+	if string(other) != "x" {
+		t.Errorf("another name: %q", other)
 	}
 }

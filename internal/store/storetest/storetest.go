@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequestCountCap", testRequestCountCap},
 		{"Sessions", testSessions},
 		{"SessionSecurity", testSessionSecurity},
+		{"ServerSecret", testServerSecret},
 		{"Challenges", testChallenges},
 		{"ChallengeRace", testChallengeRace},
 		{"ForeignKeys", testForeignKeys},
