@@ -114,7 +114,7 @@ func TestOutage(t *testing.T) {
 	}
 	defer srv.kill()
 	c := newClient(srv.base)
-	if _, err := c.login(t.Context(), applicants[0]); err != nil {
+	if _, err := c.login(t.Context(), st, applicants[0]); err != nil {
 		t.Fatal(err)
 	}
 	count := func() (n int) {
