@@ -18,7 +18,8 @@ const (
 // apiTokenIssuer returns the administrator who issued tok and their
 // administration scope now. A token is bounded by its issuer: when the
 // issuer is gone, locked, withdrawn, forced to re-register their
-// certificate, or no longer holds an administration role, the token is
+// certificate, no longer holds an administration role or no longer has a
+// current personal certificate (which the role needs), the token is
 // refused, on every use (a revocation is not needed for that, though the
 // console offers one). The scope a token acts in is the issuer's current
 // one.
@@ -35,6 +36,13 @@ func (s *Server) apiTokenIssuer(ctx context.Context, tok domain.APIToken) (domai
 	}
 	if !sc.Any() {
 		return u, sc, domain.Errorf(codeTokenIssuerNoAdmin, "이 API 토큰을 발급한 관리자가 더 이상 관리자 권한을 보유하지 않아 토큰을 쓸 수 없습니다.")
+	}
+	// An administrator uses the role only with a personal certificate
+	// (session_certrule.go); so does their token.
+	if ok, err := access.HasPersonalCert(ctx, s.store, u.ID, s.now()); err != nil {
+		return u, sc, err
+	} else if !ok {
+		return u, sc, domain.Errorf(codeTokenIssuerNoAdmin, "이 API 토큰을 발급한 관리자에게 유효한 개인 공동인증서가 없어 토큰을 쓸 수 없습니다.")
 	}
 	return u, sc, nil
 }

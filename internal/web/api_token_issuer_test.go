@@ -64,6 +64,19 @@ func TestAPITokenBoundedByIssuer(t *testing.T) {
 	e.grantRole(admin, e.demo.NationalAdminRoleID)
 	works("issuer an administrator again")
 
+	// The issuer's personal certificate replaced by an institution one:
+	// the role is not theirs to use, nor the token's.
+	inst := e.addCertRecord(admin, domain.CertInstitution)
+	if err := e.s.store.ReplaceCertificates(e.ctx, admin.ID, inst, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	refused("issuer without a personal certificate", http.StatusForbidden, codeTokenIssuerNoAdmin)
+	pers := e.addCertRecord(admin, domain.CertPersonal)
+	if err := e.s.store.ReplaceCertificates(e.ctx, admin.ID, pers, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	works("issuer with a personal certificate again")
+
 	setStatus := func(st domain.UserStatus, reregister bool) {
 		t.Helper()
 		u, err := e.s.store.GetUser(e.ctx, admin.ID)
