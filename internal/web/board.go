@@ -43,23 +43,14 @@ func (c BoardConfig) maxFiles() int {
 	return c.MaxAttachments
 }
 
-// limitBody bounds a multipart request body (a post with its files)
-// before anything parses it: the CSRF check, the first reader, calls it. A
-// body declared too large is refused at once with 413; it reports false
-// then.
-func (s *Server) limitBody(w http.ResponseWriter, r *http.Request) bool {
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		return true
-	}
-	b := s.cfg.Boards
-	limit := b.maxBytes()*int64(b.maxFiles()) + 1<<20
-	if r.ContentLength > limit {
-		s.renderError(w, r, http.StatusRequestEntityTooLarge, domain.EINVALID, translate(state(r).lang, "board.err_too_large"))
-		return false
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	return true
+// uploadLimit bounds the body of a post with its files: every file at
+// its largest, and a megabyte for the fields.
+func (c BoardConfig) uploadLimit() int64 {
+	return c.maxBytes()*int64(c.maxFiles()) + 1<<20
 }
+
+// boardUploadLimit is the upload limit of the board routes (body.go).
+func (s *Server) boardUploadLimit() int64 { return s.cfg.Boards.uploadLimit() }
 
 const (
 	postsPerPage = 20

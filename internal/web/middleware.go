@@ -24,7 +24,10 @@ type reqState struct {
 	user    *domain.User    // logged-in user, nil when anonymous
 	session *domain.Session // the user's session
 	csrf    string          // CSRF token for forms and fetch()
-	msg     string          // message key carried to this page, see messageKeys
+	// csrfPending: the token is inside a multipart body, for the route's
+	// upload parser to check (body.go).
+	csrfPending bool
+	msg         string // message key carried to this page, see messageKeys
 }
 
 type ctxKey struct{}

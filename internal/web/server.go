@@ -103,6 +103,8 @@ type Server struct {
 	h      http.Handler
 
 	trust trustWatch // the shared trust reload generation (admin_trust.go)
+
+	uploads map[string]func() int64 // route patterns that take multipart bodies, with their limits (body.go)
 }
 
 // New returns a server for cfg, after parsing every template and preparing
