@@ -107,9 +107,8 @@ var apiUploads = map[string]bool{
 
 // apiRoutes registers the API's routes and its OpenAPI document.
 func (s *Server) apiRoutes(m *http.ServeMux) {
-	tokenLimit := NewRateLimiter(600, 120, s.now) // per token
-	challengeLimit := NewRateLimiter(60, 20, s.now)
-	loginLimit := NewRateLimiter(30, 10, s.now)
+	tokenLimit := NewRateLimiter(600, 120, s.now)                    // per token
+	challengeLimit, loginLimit := s.limits.challenge, s.limits.login // the pages' buckets (limits.go)
 	m.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Write(api.OpenAPI)

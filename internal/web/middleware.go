@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/edge"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -27,7 +28,8 @@ type reqState struct {
 	// csrfPending: the token is inside a multipart body, for the route's
 	// upload parser to check (body.go).
 	csrfPending bool
-	msg         string // message key carried to this page, see messageKeys
+	msg         string      // message key carried to this page, see messageKeys
+	client      edge.Client // the client's address and scheme, through trusted proxies
 }
 
 type ctxKey struct{}
@@ -98,7 +100,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		var b [8]byte
 		rand.Read(b[:])
-		st := &reqState{id: hex.EncodeToString(b[:]), lang: "ko"}
+		st := &reqState{id: hex.EncodeToString(b[:]), lang: "ko",
+			client: s.cfg.TrustedProxies.ClientOf(r.RemoteAddr, r.Header.Values("X-Forwarded-For"),
+				r.Header.Values("X-Forwarded-Proto"), r.TLS != nil)}
 		w.Header().Set("X-Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}
 		ctx := context.WithValue(r.Context(), ctxKey{}, st)

@@ -14,13 +14,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/auth"
+	"github.com/gwanmun/gwanmun/internal/edge"
 	"github.com/gwanmun/gwanmun/internal/privacy"
 	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/store"
@@ -62,6 +62,10 @@ type Config struct {
 	Privacy privacy.Config
 	// Boards limits board attachments (board.go).
 	Boards BoardConfig
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (docs/deployment.md); by default
+	// none, and the TCP peer is the client.
+	TrustedProxies edge.Proxies
 }
 
 // Notice is one portal notice.
@@ -104,6 +108,7 @@ type Server struct {
 
 	trust trustWatch // the shared trust reload generation (admin_trust.go)
 
+	limits  *limits                 // rate limiters, one per action (limits.go)
 	uploads map[string]func() int64 // route patterns that take multipart bodies, with their limits (body.go)
 }
 
@@ -163,6 +168,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.tmpl, err = parseTemplates(templateFS, s.templateFuncs); err != nil {
 		return nil, err
 	}
+	s.limits = s.newLimits()
 	s.mux = http.NewServeMux()
 	s.routes()
 	s.h = s.middleware(s.mux)
@@ -188,9 +194,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /logout", s.sessionDelete)
 	m.Handle("POST /session/extend", s.requireLogin(http.HandlerFunc(s.sessionExtend)))
 
-	challengeLimit := NewRateLimiter(60, 20, s.now)
+	challengeLimit, loginLimit := s.limits.challenge, s.limits.login // shared with the API (limits.go)
 	m.Handle("POST /auth/challenge", s.rateLimit(challengeLimit, http.HandlerFunc(s.challengeCreate)))
-	loginLimit := NewRateLimiter(30, 10, s.now)
 	m.Handle("POST /login", s.rateLimit(loginLimit, http.HandlerFunc(s.loginCreate)))
 
 	m.HandleFunc("GET /signup", s.signupConsentShow)
@@ -213,7 +218,7 @@ func (s *Server) routes() {
 	m.Handle("POST /account/info", s.requireLogin(http.HandlerFunc(s.accountInfoUpdate)))
 	m.Handle("GET /account/cert", s.requireLogin(http.HandlerFunc(s.accountCertShow)))
 	m.Handle("POST /account/cert", s.requireLogin(s.rateLimit(loginLimit, http.HandlerFunc(s.accountCertCreate))))
-	reregisterLimit := NewRateLimiter(10, 5, s.now)
+	reregisterLimit := s.limits.reregister
 	m.HandleFunc("GET /account/cert/reregister", s.certReregisterShow)
 	m.Handle("POST /account/cert/reregister", s.rateLimit(reregisterLimit, http.HandlerFunc(s.certReregisterCreate)))
 	m.Handle("GET /approvals", s.requireLogin(http.HandlerFunc(s.approvalsShow)))
@@ -241,12 +246,12 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.renderError(w, r, http.StatusNotFound, "not_found", "")
 }
 
-// clientIP returns the address of the peer, without port. gwanmun does not
-// trust X-Forwarded-For: put it directly behind nothing, or extend this.
+// clientIP returns the client's address: the TCP peer, or behind a
+// trusted proxy (Config.TrustedProxies) the address it forwarded. Rate
+// limits and the audit log use it.
 func clientIP(r *http.Request) string {
-	a := r.RemoteAddr
-	if i := strings.LastIndexByte(a, ':'); i >= 0 {
-		a = a[:i]
+	if st, ok := r.Context().Value(ctxKey{}).(*reqState); ok && st.client.Addr != "" {
+		return st.client.Addr
 	}
-	return strings.Trim(a, "[]")
+	return edge.Proxies{}.ClientOf(r.RemoteAddr, nil, nil, false).Addr
 }
