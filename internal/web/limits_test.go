@@ -131,3 +131,27 @@ func TestLoginAccountBucket(t *testing.T) {
 		t.Errorf("another certificate limited: %s", body)
 	}
 }
+
+// TestSignupIDCheckLimited: GET /signup/check-id answered taken/free 150
+// times in 0.1 s; it is limited per address now, without blocking
+// another address.
+func TestSignupIDCheckLimited(t *testing.T) {
+	t.Parallel()
+	e := newSeededEnv(t, nil)
+	c := e.client()
+	limited := 0
+	for i := 0; i < 60; i++ {
+		res, _ := c.getPage("/signup/check-id?id=probe" + strconv.Itoa(i))
+		if res.StatusCode == http.StatusTooManyRequests {
+			limited++
+			if res.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		}
+	}
+	if limited != 30 {
+		t.Errorf("%d of 60 ID checks limited, want 30 (burst 30)", limited)
+	}
+	res, body := e.client().getPage("/signup/check-id?id=someoneelse")
+	wantStatus(t, "another address", res, body, http.StatusOK)
+}

@@ -204,7 +204,7 @@ func (s *Server) routes() {
 	m.Handle("POST /signup/cert", s.rateLimit(loginLimit, http.HandlerFunc(s.signupCertCreate)))
 	m.HandleFunc("GET /signup/info", s.signupInfoShow)
 	m.HandleFunc("POST /signup/info", s.signupInfoCreate)
-	m.HandleFunc("GET /signup/check-id", s.signupIDCheck)
+	m.Handle("GET /signup/check-id", s.rateLimit(s.limits.checkID, http.HandlerFunc(s.signupIDCheck)))
 	m.HandleFunc("GET /signup/request", s.signupRequestShow)
 	m.HandleFunc("POST /signup/request", s.signupRequestCreate)
 	m.HandleFunc("GET /signup/complete", s.signupCompleteShow)
