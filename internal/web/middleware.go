@@ -188,9 +188,13 @@ func (s *Server) language(next http.Handler) http.Handler {
 			http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
 				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 			q.Del("lang")
-			u := *r.URL
-			u.RawQuery = q.Encode()
-			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+			target := r.URL.EscapedPath()
+			if len(q) > 0 {
+				target += "?" + q.Encode()
+			}
+			// The path is the request's: "//evil.example/?lang=en" must not
+			// send the browser to evil.example.
+			http.Redirect(w, r, edge.SafeRedirect(target, "/"), http.StatusSeeOther)
 			return
 		}
 		next.ServeHTTP(w, r)
