@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/edge"
 )
 
 // Request bodies (docs/web.md, "Request bodies"). Every request's body is
@@ -91,6 +92,10 @@ func (s *Server) upload(pattern string, limitOf func() int64, h http.Handler) ht
 				return
 			}
 			st.csrfPending = false
+		}
+		if bad, ok := edge.ValidValues(r.MultipartForm.Value); !ok {
+			s.refuseText(w, r, bad)
+			return
 		}
 		h.ServeHTTP(w, r)
 	})

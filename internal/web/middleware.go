@@ -78,12 +78,14 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // middleware wraps the router in the server's middleware, outermost first:
 // request id, logging and metrics; panic recovery; security headers;
-// language; session; CSRF.
+// language; session; CSRF (with the body's bounds, body.go); text
+// validity (text.go).
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r)
 		state(r).pattern = r.Pattern
 	})
+	h = s.textCheck(h)
 	h = s.csrfCheck(h)
 	h = s.loadSession(h)
 	h = s.language(h)
