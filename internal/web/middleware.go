@@ -89,7 +89,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	h = s.csrfCheck(h)
 	h = s.loadSession(h)
 	h = s.language(h)
-	h = securityHeaders(h)
+	h = securityHeaders(s.secure, h)
 	h = s.recoverPanic(h)
 	return s.observe(h)
 }
@@ -159,8 +159,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
-// securityHeaders sets the security headers on every response.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the security headers on every response. HSTS goes
+// out when the public origin is https (the TLS usually ends at a proxy in
+// front, so the request itself is plain HTTP) or the request came over TLS.
+func securityHeaders(httpsOrigin bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -170,7 +172,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-		if r.TLS != nil {
+		if httpsOrigin || r.TLS != nil {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		next.ServeHTTP(w, r)
