@@ -260,6 +260,14 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 	if f.debugAddr != "" {
 		go serveDebug(ctx, f.debugAddr, log)
 	}
+	mln, err := f.listenMetrics()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if mln != nil {
+		go serveMetrics(ctx, mln, srv, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go srv.RunJanitor(ctx)

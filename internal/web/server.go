@@ -62,6 +62,10 @@ type Config struct {
 	Privacy privacy.Config
 	// Boards limits board attachments (board.go).
 	Boards BoardConfig
+	// MetricsToken, when set, is the bearer token that /metrics asks for;
+	// only then does the public listener serve /metrics (else 404). A
+	// separate listener serves MetricsHandler (docs/deployment.md).
+	MetricsToken string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (docs/deployment.md); by default
 	// none, and the TCP peer is the client.
@@ -82,7 +86,7 @@ type Deps struct {
 	Verifier auth.CertVerifier
 	Logger   *slog.Logger // default: slog.Default()
 	Now      func() time.Time
-	// Registry receives the HTTP metrics and is served at /metrics. Nil
+	// Registry receives the HTTP metrics, served by MetricsHandler. Nil
 	// means a new registry of the server's own.
 	Registry *prometheus.Registry
 }
