@@ -331,12 +331,31 @@ func (s *Server) attachmentDownload(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	read, _, err := s.boardRights(ctx, userFrom(ctx), post.SystemID)
-	if err != nil {
+	// The file is as visible as its post: the board's rules (findBoard:
+	// a retired system's boards are gone for all but their writers).
+	code := ""
+	if post.SystemID != 0 {
+		sys, err := s.store.GetSystem(ctx, post.SystemID)
+		if errors.Is(err, store.ErrNotFound) {
+			s.notFound(w, r)
+			return
+		} else if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		code = sys.Code
+	}
+	b, err := s.findBoard(ctx, code, post.Board, func(systemID int64) (bool, bool, error) {
+		return s.boardRights(ctx, userFrom(ctx), systemID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(w, r)
+		return
+	} else if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if !read {
+	if !b.Read {
 		if userFrom(ctx) == nil {
 			s.renderError(w, r, http.StatusUnauthorized, domain.EUNAUTH, "")
 		} else {
