@@ -50,3 +50,21 @@ func ValidJSONText(b []byte) bool {
 	}
 	return true
 }
+
+// CleanText makes s storable text of at most max bytes: invalid UTF-8 and
+// NUL become U+FFFD, and the text is cut at a character boundary. It is
+// for text the request carries but nobody typed (a User-Agent header),
+// which is kept, not refused.
+func CleanText(s string, max int) string {
+	if !ValidText(s) {
+		s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	}
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -77,3 +77,34 @@ func FuzzValidJSONText(f *testing.F) {
 		walk(v)
 	})
 }
+
+func TestCleanText(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"Mozilla/5.0", 256, "Mozilla/5.0"},
+		{"a\xffb", 256, "a\uFFFDb"},
+		{"a\x00b", 256, "a\uFFFDb"},
+		{"가나다", 4, "가"},
+		{"가나다", 6, "가나"},
+		{"ab가", 3, "ab"},
+	} {
+		if got := CleanText(tc.in, tc.max); got != tc.want || !ValidText(got) || len(got) > tc.max {
+			t.Errorf("CleanText(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}
+
+func FuzzCleanText(f *testing.F) {
+	f.Add("가나다\xff\x00", 5)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 0 || max > 1000 {
+			return
+		}
+		if got := CleanText(s, max); !ValidText(got) || len(got) > max {
+			t.Fatalf("CleanText(%q, %d) = %q", s, max, got)
+		}
+	})
+}

@@ -25,6 +25,14 @@ func (s *Server) textCheck(next http.Handler) http.Handler {
 			s.refuseText(w, r, "path")
 			return
 		}
+		// The User-Agent is kept with a session: storable text, cut at a
+		// character boundary (a byte cut could split one and fail on
+		// PostgreSQL at login).
+		if ua := r.Header.Get("User-Agent"); ua != "" {
+			if clean := edge.CleanText(ua, maxUserAgent); clean != ua {
+				r.Header.Set("User-Agent", clean)
+			}
+		}
 		if r.URL.RawQuery != "" {
 			if bad, ok := edge.ValidValues(r.URL.Query()); !ok {
 				s.refuseText(w, r, bad)
@@ -72,6 +80,9 @@ func (s *Server) textCheck(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// maxUserAgent is how much of a User-Agent header a session keeps.
+const maxUserAgent = 256
 
 // refuseText answers 400: the field's text is not valid (a Korean or
 // English page, or {"error":{"code":"invalid","message","field"}}).

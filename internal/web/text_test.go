@@ -3,8 +3,14 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/edge"
+	"github.com/gwanmun/gwanmun/internal/pki"
+	"github.com/gwanmun/gwanmun/internal/store"
 )
 
 // TestInvalidTextRefused: on PostgreSQL a NUL byte in any text parameter
@@ -96,4 +102,34 @@ func invalidTextCases(t *testing.T, e *seededEnv) {
 
 func wantsJSONPath(path string, h http.Header) bool {
 	return strings.HasPrefix(path, "/api/") || strings.Contains(h.Get("Accept"), "application/json")
+}
+
+// TestLoginWithOddUserAgent: the session keeps the User-Agent, cut to 256
+// bytes; a byte cut through a Korean character, or a header with bytes
+// that are not UTF-8, made the login's write fail on PostgreSQL (500).
+func TestLoginWithOddUserAgent(t *testing.T) {
+	t.Parallel()
+	for name, st := range map[string]func(testing.TB) store.Store{"sqlite": testStore, "postgres": pgStore} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newSeededEnvOn(t, nil, st(t))
+			iss := issue(t, "홍길동", 0, nil)
+			u := e.registerUser("hongua", domain.UserActive, e.inst(clinicCode).ID, iss)
+			for _, ua := range []string{"Mozilla/5.0 \xff\xfe", "Mozilla/5.0 ((" + strings.Repeat("한", 120) + ")"} {
+				c := e.client()
+				res, body := c.send("POST", "/login", strings.NewReader(form(c.signed(pki.PurposeLogin, iss)).Encode()+"&"+csrfField+"="+url.QueryEscape(c.token)),
+					http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "User-Agent": {ua}})
+				wantStatus(t, "login with User-Agent "+strconv.Quote(ua), res, body, http.StatusSeeOther)
+			}
+			ss, err := e.s.store.ListUserSessions(e.ctx, u.ID)
+			if err != nil || len(ss) != 2 {
+				t.Fatalf("sessions: %v %v", ss, err)
+			}
+			for _, s := range ss {
+				if !edge.ValidText(s.UserAgent) || len(s.UserAgent) > maxUserAgent {
+					t.Errorf("stored User-Agent %q", s.UserAgent)
+				}
+			}
+		})
+	}
 }
