@@ -240,8 +240,12 @@ type IssueOptions struct {
 	// IDN is the identification number bound into the VID (주민등록번호 or
 	// 사업자등록번호 style); a fixed test value when empty.
 	IDN string
-	// Key is the subject key; a new RSA-2048 key when nil.
+	// Key is the subject key; a new RSA-2048 key when nil. (A smaller key
+	// makes a certificate the verifier refuses, for tests.)
 	Key *rsa.PrivateKey
+	// CA marks the certificate a certification authority's (basic
+	// constraints CA:TRUE), which the verifier refuses as a user's.
+	CA bool
 }
 
 // Issued is an issued test certificate with its key and R value.
@@ -328,6 +332,9 @@ func (ca *DevCA) Issue(opts IssueOptions) (*Issued, error) {
 	}
 	if opts.CRLURL != "" {
 		tmpl.CRLDistributionPoints = []string{opts.CRLURL}
+	}
+	if opts.CA {
+		tmpl.BasicConstraintsValid, tmpl.IsCA = true, true
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Intermediate, &key.PublicKey, ca.IntermediateKey)
 	if err != nil {

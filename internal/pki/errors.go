@@ -29,6 +29,8 @@ const (
 	CodeCMSMalformed          = "cms_malformed"
 	CodeCMSUnsupported        = "cms_unsupported"
 	CodeKeyWrongPassword      = "key_wrong_password"
+	CodeCertWeakKey           = "cert_weak_key"
+	CodeCertCAUsage           = "cert_ca_usage"
 )
 
 // message is the user-facing text of an error code: what happened and what
@@ -117,6 +119,14 @@ var messages = map[string]message{
 		"인증서 비밀번호가 올바르지 않습니다. 대소문자를 구분하여 다시 입력하세요.",
 		"The certificate password is wrong. Passwords are case-sensitive; enter it again.",
 	},
+	CodeCertWeakKey: {
+		"인증서의 키 길이가 너무 짧습니다(RSA 2048비트 이상 필요). 인증서를 새로 발급받은 뒤 사용하세요.",
+		"The certificate's key is too short (RSA of at least 2048 bits is required). Have a new certificate issued.",
+	},
+	CodeCertCAUsage: {
+		"인증기관(CA)용 인증서는 로그인에 사용할 수 없습니다. 본인의 전자서명용 공동인증서를 선택하세요.",
+		"A certification authority (CA) certificate cannot be used to log in. Choose your own signing certificate.",
+	},
 }
 
 // Codes returns every error code, in the order of docs/pki.md.
@@ -127,6 +137,7 @@ func Codes() []string {
 		CodeCertUnknownPolicy, CodeCertUnsupportedKey, CodeSignatureInvalid, CodeCertKeyMismatch,
 		CodeNonceUnknown, CodeNonceReplayed, CodeNonceExpired, CodeNonceWrongPurpose,
 		CodeNonceWrongOrigin, CodeCMSMalformed, CodeCMSUnsupported, CodeKeyWrongPassword,
+		CodeCertWeakKey, CodeCertCAUsage,
 	}
 }
 
@@ -206,6 +217,8 @@ var (
 	ErrNonceWrongOrigin      = &CertError{Code: CodeNonceWrongOrigin}
 	ErrCMSMalformed          = &CertError{Code: CodeCMSMalformed}
 	ErrCMSUnsupported        = &CertError{Code: CodeCMSUnsupported}
+	ErrCertWeakKey           = &CertError{Code: CodeCertWeakKey}
+	ErrCertCAUsage           = &CertError{Code: CodeCertCAUsage}
 )
 
 // errorf returns a *CertError with code and a formatted technical cause.

@@ -181,8 +181,8 @@ func (v *Verifier) Verify(ctx context.Context, cert *x509.Certificate) (*Result,
 	if err := CheckKeyUsage(cert); err != nil {
 		return nil, err
 	}
-	if _, ok := cert.PublicKey.(*rsa.PublicKey); !ok {
-		return nil, errorf(CodeCertUnsupportedKey, "key is %T, want RSA", cert.PublicKey)
+	if err := CheckLeafKey(cert); err != nil {
+		return nil, err
 	}
 	chain, err := v.chain(cert, now)
 	if err != nil {
@@ -218,6 +218,30 @@ func CheckValidity(cert *x509.Certificate, now time.Time) error {
 func CheckKeyUsage(cert *x509.Certificate) error {
 	if cert.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return errorf(CodeCertKeyUsage, "key usage %#x lacks digitalSignature", int(cert.KeyUsage))
+	}
+	return nil
+}
+
+// MinRSABits is the smallest RSA modulus a user's certificate may have.
+// NPKI has issued 2048-bit keys since 2012; 1024-bit RSA is breakable by
+// a well-funded attacker and is refused (NIST SP 800-131A).
+const MinRSABits = 2048
+
+// CheckLeafKey requires a user's certificate to be an end entity with an
+// RSA key of at least MinRSABits: RSA, because the portal signs with RSA
+// only (any other key type is cert_unsupported_key; NPKI user
+// certificates are RSA); no CA flag, keyCertSign or cRLSign, which mark a
+// certification authority's key, never a person's (cert_ca_usage).
+func CheckLeafKey(cert *x509.Certificate) error {
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return errorf(CodeCertUnsupportedKey, "key is %T, want RSA", cert.PublicKey)
+	}
+	if n := pub.N.BitLen(); n < MinRSABits {
+		return errorf(CodeCertWeakKey, "RSA key of %d bits, want at least %d", n, MinRSABits)
+	}
+	if cert.IsCA || cert.KeyUsage&(x509.KeyUsageCertSign|x509.KeyUsageCRLSign) != 0 {
+		return errorf(CodeCertCAUsage, "a CA certificate (CA %v, key usage %#x) used as a user's", cert.IsCA, int(cert.KeyUsage))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gwanmun/gwanmun/internal/audit"
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/edge"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -153,7 +154,7 @@ func (s *Server) consentGate(w http.ResponseWriter, r *http.Request) bool {
 	}
 	next := "/menu"
 	if r.Method == http.MethodGet {
-		next = r.URL.RequestURI()
+		next = localNext(r.URL.RequestURI())
 	}
 	http.Redirect(w, r, consentURL(next), http.StatusSeeOther)
 	return true
@@ -172,12 +173,7 @@ func (s *Server) loginNext(ctx context.Context, u domain.User, next string) stri
 }
 
 // localNext returns next when it is a path of this site, else /menu.
-func localNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
-		return "/menu"
-	}
-	return next
-}
+func localNext(next string) string { return edge.SafeRedirect(next, "/menu") }
 
 // consentPage is the data of /account/consent.
 type consentPage struct {

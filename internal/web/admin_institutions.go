@@ -38,7 +38,7 @@ func init() {
 func (s *Server) adminInstitutionRoutes(m *http.ServeMux) {
 	a := func(h http.HandlerFunc) http.Handler { return s.requireAdmin(h) }
 	m.Handle("GET /admin/institutions", a(s.adminInstitutionsShow))
-	m.Handle("POST /admin/institutions/import", a(s.adminInstitutionsImport))
+	m.Handle("POST /admin/institutions/import", s.requireAdmin(s.upload("POST /admin/institutions/import", func() int64 { return MaxImportBytes + 64<<10 }, http.HandlerFunc(s.adminInstitutionsImport))))
 	m.Handle("GET /admin/institutions/tree", a(s.adminInstitutionTree))
 	m.Handle("GET /admin/institutions/{id}", a(s.adminInstitutionShow))
 	m.Handle("POST /admin/institutions/{id}", a(s.adminInstitutionUpdate))

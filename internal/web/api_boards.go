@@ -300,9 +300,6 @@ func (s *Server) apiPostCreate(w http.ResponseWriter, r *http.Request) {
 	var ups []upload
 	var problems []postProblem
 	if isMultipart(r) {
-		if !s.parseUpload(w, r) {
-			return
-		}
 		p.Title, p.Body = r.PostFormValue("title"), r.PostFormValue("body")
 		p.Pinned = formBool(r.PostFormValue("pinned"))
 		problems = cleanPost(&p)
@@ -399,9 +396,6 @@ func (s *Server) apiAttachmentsAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	if !isMultipart(r) {
 		s.renderError(w, r, http.StatusBadRequest, domain.EINVALID, "첨부파일은 multipart/form-data의 files 항목으로 보내세요.")
-		return
-	}
-	if !s.parseUpload(w, r) {
 		return
 	}
 	ctx := r.Context()

@@ -45,6 +45,9 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, domain.EINVALID, "")
 		return
 	}
+	if !s.allowKey(w, r, s.limits.loginCert, certKey(resp.Certificate)) {
+		return
+	}
 	ns, cert, err := s.certLogin(r, resp, map[string]any{"via": "api"})
 	user := ns.user
 	if err != nil {

@@ -96,16 +96,30 @@ var apiTable = []apiRoute{
 	{"DELETE", "/api/v1/systems/{code}/boards/{board}/posts/{id}/attachments/{attachmentId}", apiScoped, api.ScopeBoardsWrite, false, (*Server).apiAttachmentDelete},
 }
 
+// apiUploads are the API paths whose POST takes a multipart body (a post
+// with its files, files added to a post); body.go.
+var apiUploads = map[string]bool{
+	"/api/v1/notices":                                              true,
+	"/api/v1/notices/{id}/attachments":                             true,
+	"/api/v1/systems/{code}/boards/{board}/posts":                  true,
+	"/api/v1/systems/{code}/boards/{board}/posts/{id}/attachments": true,
+}
+
 // apiRoutes registers the API's routes and its OpenAPI document.
 func (s *Server) apiRoutes(m *http.ServeMux) {
-	tokenLimit := NewRateLimiter(600, 120, s.now) // per token
-	challengeLimit := NewRateLimiter(60, 20, s.now)
-	loginLimit := NewRateLimiter(30, 10, s.now)
+	tokenLimit := NewRateLimiter(600, 120, s.now)                    // per token
+	challengeLimit, loginLimit := s.limits.challenge, s.limits.login // the pages' buckets (limits.go)
 	m.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Write(api.OpenAPI)
 	})
 	for _, rt := range apiTable {
+		if rt.Method == http.MethodPost && apiUploads[rt.Path] {
+			// Parse the files after apiGuard has authenticated the call.
+			pattern, h0 := rt.Method+" "+rt.Path, rt.Handler
+			up := s.upload(pattern, s.boardUploadLimit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h0(s, w, r) }))
+			rt.Handler = func(_ *Server, w http.ResponseWriter, r *http.Request) { up.ServeHTTP(w, r) }
+		}
 		var h http.Handler = s.apiGuard(rt, tokenLimit)
 		switch rt.Path {
 		case "/api/v1/auth/challenge":

@@ -43,23 +43,14 @@ func (c BoardConfig) maxFiles() int {
 	return c.MaxAttachments
 }
 
-// limitBody bounds a multipart request body (a post with its files)
-// before anything parses it: the CSRF check, the first reader, calls it. A
-// body declared too large is refused at once with 413; it reports false
-// then.
-func (s *Server) limitBody(w http.ResponseWriter, r *http.Request) bool {
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		return true
-	}
-	b := s.cfg.Boards
-	limit := b.maxBytes()*int64(b.maxFiles()) + 1<<20
-	if r.ContentLength > limit {
-		s.renderError(w, r, http.StatusRequestEntityTooLarge, domain.EINVALID, translate(state(r).lang, "board.err_too_large"))
-		return false
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	return true
+// uploadLimit bounds the body of a post with its files: every file at
+// its largest, and a megabyte for the fields.
+func (c BoardConfig) uploadLimit() int64 {
+	return c.maxBytes()*int64(c.maxFiles()) + 1<<20
 }
+
+// boardUploadLimit is the upload limit of the board routes (body.go).
+func (s *Server) boardUploadLimit() int64 { return s.cfg.Boards.uploadLimit() }
 
 const (
 	postsPerPage = 20
@@ -340,12 +331,31 @@ func (s *Server) attachmentDownload(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	read, _, err := s.boardRights(ctx, userFrom(ctx), post.SystemID)
-	if err != nil {
+	// The file is as visible as its post: the board's rules (findBoard:
+	// a retired system's boards are gone for all but their writers).
+	code := ""
+	if post.SystemID != 0 {
+		sys, err := s.store.GetSystem(ctx, post.SystemID)
+		if errors.Is(err, store.ErrNotFound) {
+			s.notFound(w, r)
+			return
+		} else if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		code = sys.Code
+	}
+	b, err := s.findBoard(ctx, code, post.Board, func(systemID int64) (bool, bool, error) {
+		return s.boardRights(ctx, userFrom(ctx), systemID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(w, r)
+		return
+	} else if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if !read {
+	if !b.Read {
 		if userFrom(ctx) == nil {
 			s.renderError(w, r, http.StatusUnauthorized, domain.EUNAUTH, "")
 		} else {

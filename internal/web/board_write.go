@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -168,30 +167,9 @@ func (s *Server) readUploads(r *http.Request, existing int) ([]upload, []postPro
 	return ups, problems
 }
 
-// parseUpload parses the multipart form within the body limit; it reports
-// false (having answered 413 or 400) when it cannot.
-func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request) bool {
-	if !s.limitBody(w, r) {
-		return false
-	}
-	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.renderError(w, r, http.StatusRequestEntityTooLarge, domain.EINVALID, translate(state(r).lang, "board.err_too_large"))
-		} else {
-			s.renderError(w, r, http.StatusBadRequest, domain.EINVALID, "")
-		}
-		return false
-	}
-	return true
-}
-
 // postCreate handles POST /notices and POST /systems/{code}/board: a new
 // post with its attachments, audited, in one transaction.
 func (s *Server) postCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.parseUpload(w, r) {
-		return
-	}
 	b, ok := s.writableBoard(w, r, r.PostFormValue("board"))
 	if !ok {
 		return
@@ -216,9 +194,6 @@ func (s *Server) postCreate(w http.ResponseWriter, r *http.Request) {
 // postUpdate handles POST …/{id}: new title, body and pin, removal of the
 // ticked attachments (remove=ID) and new files.
 func (s *Server) postUpdate(w http.ResponseWriter, r *http.Request) {
-	if !s.parseUpload(w, r) {
-		return
-	}
 	b, ok := s.writableBoard(w, r, "")
 	if !ok {
 		return
@@ -348,9 +323,9 @@ func (s *Server) boardRoutes(m *http.ServeMux) {
 		m.HandleFunc("GET "+base, s.boardShow)
 		m.HandleFunc("GET "+base+"/{id}", s.postShow)
 		m.Handle("GET "+base+"/new", s.requireLogin(http.HandlerFunc(s.postNew)))
-		m.Handle("POST "+base, s.requireLogin(http.HandlerFunc(s.postCreate)))
+		m.Handle("POST "+base, s.requireLogin(s.upload("POST "+base, s.boardUploadLimit, http.HandlerFunc(s.postCreate))))
 		m.Handle("GET "+base+"/{id}/edit", s.requireLogin(http.HandlerFunc(s.postEdit)))
-		m.Handle("POST "+base+"/{id}", s.requireLogin(http.HandlerFunc(s.postUpdate)))
+		m.Handle("POST "+base+"/{id}", s.requireLogin(s.upload("POST "+base+"/{id}", s.boardUploadLimit, http.HandlerFunc(s.postUpdate))))
 		m.Handle("POST "+base+"/{id}/delete", s.requireLogin(http.HandlerFunc(s.postDelete)))
 	}
 	m.HandleFunc("GET /board/files/{id}", s.attachmentDownload)

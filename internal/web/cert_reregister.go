@@ -94,6 +94,9 @@ func (s *Server) certReregisterCreate(w http.ResponseWriter, r *http.Request) {
 	if len(loginID) > 64 {
 		loginID = loginID[:64]
 	}
+	if !s.allowKey(w, r, s.limits.reregisterID, loginIDKey(loginID)) {
+		return
+	}
 	p := &reregisterPage{LoginID: loginID}
 	// The signature and the nonce first: a refused certificate says
 	// nothing about accounts.

@@ -262,6 +262,9 @@ type client struct {
 	e     *seededEnv
 	addr  string
 	token string
+	// via, when set, is the trusted proxy the client's requests come
+	// through: the peer is via and addr goes in X-Forwarded-For.
+	via string
 }
 
 // client returns a new browser that has loaded the home page.
@@ -275,7 +278,7 @@ func (e *seededEnv) client() *client {
 
 // in returns c for use by subtest t (same cookies and address).
 func (c *client) in(t testing.TB) *client {
-	return &client{browser: c.browser, e: c.e.in(t), addr: c.addr, token: c.token}
+	return &client{browser: c.browser, e: c.e.in(t), addr: c.addr, token: c.token, via: c.via}
 }
 
 // refreshCSRF reloads the CSRF token (it changes at login).
@@ -293,6 +296,10 @@ func (c *client) refreshCSRF() {
 func (c *client) send(method, path string, body io.Reader, hdr http.Header) (*http.Response, string) {
 	r := httptest.NewRequest(method, path, body)
 	r.RemoteAddr = c.addr + ":40000"
+	if c.via != "" {
+		r.RemoteAddr = c.via + ":40000"
+		r.Header.Set("X-Forwarded-For", c.addr)
+	}
 	for k, v := range hdr {
 		for _, x := range v {
 			r.Header.Add(k, x)

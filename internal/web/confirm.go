@@ -10,6 +10,7 @@ import (
 
 	"github.com/gwanmun/gwanmun/internal/audit"
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/edge"
 	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
@@ -192,12 +193,7 @@ func resumeLabel(lang, path string) string {
 
 // safeNext keeps only a local path, so the confirmation cannot redirect
 // elsewhere.
-func safeNext(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return "/menu"
-	}
-	return p
-}
+func safeNext(p string) string { return edge.SafeRedirect(p, "/menu") }
 
 // confirmCreate handles POST /auth/confirm: the user signs a fresh
 // "confirm" challenge with the certificate registered to the account.

@@ -44,24 +44,41 @@ func (s *Server) csrfCheck(next http.Handler) http.Handler {
 			}
 			st.csrf = s.anonCSRFToken(seed)
 		}
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+			if _, ok := s.boundBody(w, r); !ok {
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		// The body is bounded, and a multipart body refused unless the
+		// route takes uploads, before anything reads it (body.go).
+		multipart, ok := s.boundBody(w, r)
+		if !ok {
+			return
+		}
 		if isBearerAPI(r) { // API tokens are no ambient credential (api_routes.go)
 			next.ServeHTTP(w, r)
 			return
 		}
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		default:
-			if !s.limitBody(w, r) { // bounds multipart bodies before they are parsed (board.go)
-				return
-			}
-			got := r.Header.Get(csrfHeader)
-			if got == "" {
-				got = r.PostFormValue(csrfField)
-			}
-			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(st.csrf)) != 1 {
-				s.renderError(w, r, http.StatusForbidden, "csrf", "")
-				return
-			}
+		got := r.Header.Get(csrfHeader)
+		if multipart && got == "" {
+			// An upload form carries its token inside the multipart body:
+			// the route's upload parser checks it, after authentication.
+			st.csrfPending = true
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !s.parseURLEncoded(w, r) {
+			return
+		}
+		if got == "" {
+			got = r.PostForm.Get(csrfField)
+		}
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(st.csrf)) != 1 {
+			s.renderError(w, r, http.StatusForbidden, "csrf", "")
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -30,6 +30,9 @@ func (s *Server) loginCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, domain.EINVALID, "")
 		return
 	}
+	if !s.allowKey(w, r, s.limits.loginCert, certKey(sr.Certificate)) {
+		return
+	}
 	ns, cert, err := s.certLogin(r, sr, nil)
 	user := ns.user
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/edge"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -24,7 +25,11 @@ type reqState struct {
 	user    *domain.User    // logged-in user, nil when anonymous
 	session *domain.Session // the user's session
 	csrf    string          // CSRF token for forms and fetch()
-	msg     string          // message key carried to this page, see messageKeys
+	// csrfPending: the token is inside a multipart body, for the route's
+	// upload parser to check (body.go).
+	csrfPending bool
+	msg         string      // message key carried to this page, see messageKeys
+	client      edge.Client // the client's address and scheme, through trusted proxies
 }
 
 type ctxKey struct{}
@@ -73,17 +78,19 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // middleware wraps the router in the server's middleware, outermost first:
 // request id, logging and metrics; panic recovery; security headers;
-// language; session; CSRF; the certificate rules (session_certrule.go).
+// language; session; CSRF (with the body's bounds, body.go); text
+// validity (text.go); the certificate rules (session_certrule.go).
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r)
 		state(r).pattern = r.Pattern
 	})
 	h = s.certRule(h)
+	h = s.textCheck(h)
 	h = s.csrfCheck(h)
 	h = s.loadSession(h)
 	h = s.language(h)
-	h = securityHeaders(h)
+	h = securityHeaders(s.secure, h)
 	h = s.recoverPanic(h)
 	return s.observe(h)
 }
@@ -96,7 +103,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		start := time.Now()
 		var b [8]byte
 		rand.Read(b[:])
-		st := &reqState{id: hex.EncodeToString(b[:]), lang: "ko"}
+		st := &reqState{id: hex.EncodeToString(b[:]), lang: "ko",
+			client: s.cfg.TrustedProxies.ClientOf(r.RemoteAddr, r.Header.Values("X-Forwarded-For"),
+				r.Header.Values("X-Forwarded-Proto"), r.TLS != nil)}
 		w.Header().Set("X-Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}
 		ctx := context.WithValue(r.Context(), ctxKey{}, st)
@@ -151,8 +160,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
-// securityHeaders sets the security headers on every response.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the security headers on every response. HSTS goes
+// out when the public origin is https (the TLS usually ends at a proxy in
+// front, so the request itself is plain HTTP) or the request came over TLS.
+func securityHeaders(httpsOrigin bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -162,7 +173,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-		if r.TLS != nil {
+		if httpsOrigin || r.TLS != nil {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		next.ServeHTTP(w, r)
@@ -182,9 +193,13 @@ func (s *Server) language(next http.Handler) http.Handler {
 			http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
 				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 			q.Del("lang")
-			u := *r.URL
-			u.RawQuery = q.Encode()
-			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+			target := r.URL.EscapedPath()
+			if len(q) > 0 {
+				target += "?" + q.Encode()
+			}
+			// The path is the request's: "//evil.example/?lang=en" must not
+			// send the browser to evil.example.
+			http.Redirect(w, r, edge.SafeRedirect(target, "/"), http.StatusSeeOther)
 			return
 		}
 		next.ServeHTTP(w, r)

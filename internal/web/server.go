@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 
 	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/auth"
+	"github.com/gwanmun/gwanmun/internal/edge"
 	"github.com/gwanmun/gwanmun/internal/privacy"
 	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/store"
@@ -63,6 +63,14 @@ type Config struct {
 	Privacy privacy.Config
 	// Boards limits board attachments (board.go).
 	Boards BoardConfig
+	// MetricsToken, when set, is the bearer token that /metrics asks for;
+	// only then does the public listener serve /metrics (else 404). A
+	// separate listener serves MetricsHandler (docs/deployment.md).
+	MetricsToken string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (docs/deployment.md); by default
+	// none, and the TCP peer is the client.
+	TrustedProxies edge.Proxies
 }
 
 // Notice is one portal notice.
@@ -79,7 +87,7 @@ type Deps struct {
 	Verifier auth.CertVerifier
 	Logger   *slog.Logger // default: slog.Default()
 	Now      func() time.Time
-	// Registry receives the HTTP metrics and is served at /metrics. Nil
+	// Registry receives the HTTP metrics, served by MetricsHandler. Nil
 	// means a new registry of the server's own.
 	Registry *prometheus.Registry
 }
@@ -106,6 +114,8 @@ type Server struct {
 	trust trustWatch // the shared trust reload generation (admin_trust.go)
 
 	tokens atomic.Pointer[auth.SessionTokens] // session cookie tokens (session.go), loaded on first use
+	limits  *limits                 // rate limiters, one per action (limits.go)
+	uploads map[string]func() int64 // route patterns that take multipart bodies, with their limits (body.go)
 }
 
 // New returns a server for cfg, after parsing every template and preparing
@@ -164,6 +174,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.tmpl, err = parseTemplates(templateFS, s.templateFuncs); err != nil {
 		return nil, err
 	}
+	s.limits = s.newLimits()
 	s.mux = http.NewServeMux()
 	s.routes()
 	s.h = s.middleware(s.mux)
@@ -189,9 +200,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /logout", s.sessionDelete)
 	m.Handle("POST /session/extend", s.requireLogin(http.HandlerFunc(s.sessionExtend)))
 
-	challengeLimit := NewRateLimiter(60, 20, s.now)
+	challengeLimit, loginLimit := s.limits.challenge, s.limits.login // shared with the API (limits.go)
 	m.Handle("POST /auth/challenge", s.rateLimit(challengeLimit, http.HandlerFunc(s.challengeCreate)))
-	loginLimit := NewRateLimiter(30, 10, s.now)
 	m.Handle("POST /login", s.rateLimit(loginLimit, http.HandlerFunc(s.loginCreate)))
 
 	m.HandleFunc("GET /signup", s.signupConsentShow)
@@ -200,7 +210,7 @@ func (s *Server) routes() {
 	m.Handle("POST /signup/cert", s.rateLimit(loginLimit, http.HandlerFunc(s.signupCertCreate)))
 	m.HandleFunc("GET /signup/info", s.signupInfoShow)
 	m.HandleFunc("POST /signup/info", s.signupInfoCreate)
-	m.HandleFunc("GET /signup/check-id", s.signupIDCheck)
+	m.Handle("GET /signup/check-id", s.rateLimit(s.limits.checkID, http.HandlerFunc(s.signupIDCheck)))
 	m.HandleFunc("GET /signup/request", s.signupRequestShow)
 	m.HandleFunc("POST /signup/request", s.signupRequestCreate)
 	m.HandleFunc("GET /signup/complete", s.signupCompleteShow)
@@ -214,7 +224,7 @@ func (s *Server) routes() {
 	m.Handle("POST /account/info", s.requireLogin(http.HandlerFunc(s.accountInfoUpdate)))
 	m.Handle("GET /account/cert", s.requireLogin(http.HandlerFunc(s.accountCertShow)))
 	m.Handle("POST /account/cert", s.requireConfirm(s.rateLimit(loginLimit, http.HandlerFunc(s.accountCertCreate))))
-	reregisterLimit := NewRateLimiter(10, 5, s.now)
+	reregisterLimit := s.limits.reregister
 	m.HandleFunc("GET /account/cert/reregister", s.certReregisterShow)
 	m.Handle("POST /account/cert/reregister", s.rateLimit(reregisterLimit, http.HandlerFunc(s.certReregisterCreate)))
 	m.Handle("GET /approvals", s.requireLogin(http.HandlerFunc(s.approvalsShow)))
@@ -243,12 +253,12 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.renderError(w, r, http.StatusNotFound, "not_found", "")
 }
 
-// clientIP returns the address of the peer, without port. gwanmun does not
-// trust X-Forwarded-For: put it directly behind nothing, or extend this.
+// clientIP returns the client's address: the TCP peer, or behind a
+// trusted proxy (Config.TrustedProxies) the address it forwarded. Rate
+// limits and the audit log use it.
 func clientIP(r *http.Request) string {
-	a := r.RemoteAddr
-	if i := strings.LastIndexByte(a, ':'); i >= 0 {
-		a = a[:i]
+	if st, ok := r.Context().Value(ctxKey{}).(*reqState); ok && st.client.Addr != "" {
+		return st.client.Addr
 	}
-	return strings.Trim(a, "[]")
+	return edge.Proxies{}.ClientOf(r.RemoteAddr, nil, nil, false).Addr
 }

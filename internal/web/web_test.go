@@ -592,7 +592,13 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 	b.get("/")
 	b.get("/nowhere/12345")
-	_, body := b.get("/metrics")
+	// The public listener hides /metrics (serve -metrics-addr serves it).
+	if res, _ := b.get("/metrics"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("public /metrics without a token configured: %d, want 404", res.StatusCode)
+	}
+	w := httptest.NewRecorder()
+	e.s.MetricsHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	body := w.Body.String()
 	for _, want := range []string{
 		`gwanmun_http_requests_total{method="GET",route="GET /{$}",status="200"} 1`,
 		`gwanmun_http_requests_total{method="GET",route="/",status="404"} 1`,
@@ -604,5 +610,15 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "12345") {
 		t.Error("metrics carry a raw path")
+	}
+	// With a token, the public listener serves /metrics to its bearer only.
+	e.s.cfg.MetricsToken = "0123456789abcdef0123456789abcdef"
+	if res, _ := b.get("/metrics"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("public /metrics without the token: %d, want 404", res.StatusCode)
+	}
+	r := httptest.NewRequest("GET", "/metrics", nil)
+	r.Header.Set("Authorization", "Bearer "+e.s.cfg.MetricsToken)
+	if res := b.do(r); res.StatusCode != http.StatusOK {
+		t.Errorf("public /metrics with the token: %d", res.StatusCode)
 	}
 }
