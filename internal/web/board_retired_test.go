@@ -59,7 +59,9 @@ func TestRetiredSystemFilesGone(t *testing.T) {
 	}
 	// A board-reading token (national scope) reads as a writer does: as the API's board routes.
 	admin, aid := e.demoAccount("admin")
-	reader := issueToken(t, e.signedIn(admin, aid), "게시판 읽기", 30, api.ScopeBoardsRead)
+	ac := e.signedIn(admin, aid)
+	e.confirmSessions(admin) // issuing a token is a step-up action
+	reader := issueToken(t, ac, "게시판 읽기", 30, api.ScopeBoardsRead)
 	res, body = e.bearer("GET", apiFile, reader, nil)
 	wantStatus(t, "token, retired system: API file", res, body, http.StatusOK)
 }
