@@ -13,6 +13,7 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v chromium >/dev/null || need_apt+=(chromium)
 pg_bin_present || need_apt+=(postgresql)
+command -v pg_dump >/dev/null || need_apt+=(postgresql-client)   # gwanmun backup/restore tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt_install "${need_apt[@]}"
 fi

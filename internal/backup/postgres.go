@@ -151,6 +151,18 @@ func restorePostgres(ctx context.Context, t Target, r io.Reader, o Options) erro
 	if err != nil {
 		return err
 	}
+	// gwanmun's schema uses pg_trgm, which its migrations create in the
+	// schema public (migration 00009); a dump of one schema (search_path)
+	// does not carry it.
+	db, err := openPlain(t)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+	db.Close()
+	if err != nil {
+		return fmt.Errorf("restore: create the extension pg_trgm (gwanmun's migrations need it): %w", err)
+	}
 	args := []string{"--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", "--no-password"}
 	if o.Force {
 		args = append(args, "--clean", "--if-exists")
