@@ -129,7 +129,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if res.SchemaVersion == 0 {
-		return errors.New("restore: the restored database holds no gwanmun schema (no goose_db_version table)")
+		return errors.New("restore: no gwanmun schema where --db points after the restore (a PostgreSQL backup restores into the schema it was taken from: give --db the same search_path, or none for public)")
 	}
 	fmt.Fprintf(stdout, "restored %s (%s) into %s: schema version %d\n", *f.from, res.Format, redactDB(*f.db), res.SchemaVersion)
 	// Open migrates an older backup to this binary's schema, and seals
