@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,5 +80,46 @@ func TestServiceHardened(t *testing.T) {
 		if !strings.Contains(string(unit), "\n"+want+"\n") {
 			t.Errorf("gwanmun.service lacks %q", want)
 		}
+	}
+}
+
+// TestNginxConfig checks deploy/nginx.conf with nginx -t, inside a
+// minimal main configuration and with a throwaway certificate.
+func TestNginxConfig(t *testing.T) {
+	nginx := testenv.Command(t, "nginx")
+	openssl := testenv.Command(t, "openssl")
+	dir := t.TempDir()
+	if out, err := exec.Command(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+		"-subj", "/CN=portal.example.go.kr", "-keyout", filepath.Join(dir, "privkey.pem"),
+		"-out", filepath.Join(dir, "fullchain.pem")).CombinedOutput(); err != nil {
+		t.Fatalf("openssl: %v\n%s", err, out)
+	}
+	site, err := os.ReadFile("nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site = []byte(strings.ReplaceAll(string(site), "/etc/ssl/gwanmun/", dir+"/"))
+	os.WriteFile(filepath.Join(dir, "site.conf"), site, 0o644)
+	main := fmt.Sprintf("pid %[1]s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n access_log off;\n include %[1]s/site.conf;\n}\n", dir)
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(main), 0o644)
+	if out, err := exec.Command(nginx, "-t", "-p", dir, "-c", filepath.Join(dir, "nginx.conf")).CombinedOutput(); err != nil {
+		t.Errorf("nginx -t: %v\n%s", err, out)
+	}
+}
+
+// TestCaddyfile checks deploy/Caddyfile with caddy validate.
+func TestCaddyfile(t *testing.T) {
+	caddy := testenv.Command(t, "caddy")
+	b, err := os.ReadFile("Caddyfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "Caddyfile")
+	os.WriteFile(cf, []byte(strings.ReplaceAll(string(b), "output file /var/log/caddy/gwanmun-access.log", "output stderr")), 0o644)
+	cmd := exec.Command(caddy, "validate", "--config", cf, "--adapter", "caddyfile")
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Valid configuration") {
+		t.Errorf("caddy validate: %v\n%s", err, out)
 	}
 }
