@@ -13,6 +13,10 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v chromium >/dev/null || need_apt+=(chromium)
 pg_bin_present || need_apt+=(postgresql)
+command -v pg_dump >/dev/null || need_apt+=(postgresql-client)   # gwanmun backup/restore tests
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)      # deploy/ unit checks
+command -v nginx >/dev/null || need_apt+=(nginx)                  # deploy/ proxy examples
+command -v caddy >/dev/null || need_apt+=(caddy)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt_install "${need_apt[@]}"
 fi
