@@ -198,11 +198,6 @@ func TestEnvVarsDocumented(t *testing.T) {
 	}
 }
 
-// pendingEnv are variables that the example environment file uses and
-// that other branches add as flags (-trusted-proxies, -metrics-addr):
-// accepted here until the flags exist, then checked like the others.
-var pendingEnv = []string{"GWANMUN_TRUSTED_PROXIES", "GWANMUN_METRICS_ADDR"}
-
 // TestEnvExample checks that deploy/gwanmun.env.example sets (or shows,
 // commented out) only variables that gwanmun reads.
 func TestEnvExample(t *testing.T) {
@@ -221,7 +216,7 @@ func TestEnvExample(t *testing.T) {
 			continue
 		}
 		n++
-		if !known[m[1]] && !slices.Contains(pendingEnv, m[1]) {
+		if !known[m[1]] {
 			t.Errorf("deploy/gwanmun.env.example sets %s, which gwanmun does not read", m[1])
 		}
 	}
