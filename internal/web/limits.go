@@ -29,6 +29,9 @@ type limits struct {
 	// reregisterID is per login ID: POST /account/cert/reregister.
 	reregisterID *RateLimiter
 	checkID      *RateLimiter // per address: GET /signup/check-id
+	// signupStart is per address: POST /signup/consent, which stores a
+	// signup draft for an anonymous visitor.
+	signupStart *RateLimiter
 }
 
 // newLimits returns the limiters with the server's clock.
@@ -40,6 +43,7 @@ func (s *Server) newLimits() *limits {
 		reregister:   NewRateLimiter(10, 5, s.now),
 		reregisterID: NewRateLimiter(20, 10, s.now),
 		checkID:      NewRateLimiter(60, 30, s.now),
+		signupStart:  NewRateLimiter(60, 20, s.now),
 	}
 }
 

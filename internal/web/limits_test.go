@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -154,4 +155,24 @@ func TestSignupIDCheckLimited(t *testing.T) {
 	}
 	res, body := e.client().getPage("/signup/check-id?id=someoneelse")
 	wantStatus(t, "another address", res, body, http.StatusOK)
+}
+
+// TestSignupStartLimited: every anonymous POST /signup/consent stored a
+// signup draft, without limit; an anonymous flood filled the table.
+func TestSignupStartLimited(t *testing.T) {
+	t.Parallel()
+	e := newSeededEnv(t, nil)
+	c := e.client()
+	limited := 0
+	for i := 0; i < 30; i++ {
+		delete(c.cookies, signupCookie) // a new visitor each time, as a flood would be
+		res, _ := c.postForm("/signup/consent", url.Values{"consent_version": {strconv.Itoa(e.demo.ConsentVersion)}, "agree": {"yes"}})
+		if res.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != 10 {
+		t.Errorf("%d of 30 signup starts limited, want 10 (burst 20)", limited)
+	}
+	e.client().consent() // another address starts its signup
 }

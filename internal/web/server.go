@@ -205,7 +205,7 @@ func (s *Server) routes() {
 	m.Handle("POST /login", s.rateLimit(loginLimit, http.HandlerFunc(s.loginCreate)))
 
 	m.HandleFunc("GET /signup", s.signupConsentShow)
-	m.HandleFunc("POST /signup/consent", s.signupConsentCreate)
+	m.Handle("POST /signup/consent", s.rateLimit(s.limits.signupStart, http.HandlerFunc(s.signupConsentCreate)))
 	m.HandleFunc("GET /signup/cert", s.signupCertShow)
 	m.Handle("POST /signup/cert", s.rateLimit(loginLimit, http.HandlerFunc(s.signupCertCreate)))
 	m.HandleFunc("GET /signup/info", s.signupInfoShow)
