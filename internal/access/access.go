@@ -72,7 +72,7 @@ func RequestableRoles(ctx context.Context, q store.Queries, kind domain.Institut
 				continue
 			}
 			o := RoleOption{Role: r, System: s}
-			if r.NeedsPersonalCert && class != domain.CertPersonal {
+			if NeedsPersonal(r) && class != domain.CertPersonal {
 				o.Blocked = "개인정보를 다루는 권한이므로 개인 공동인증서로 가입(인증서 교체)한 뒤 신청할 수 있습니다."
 			}
 			out = append(out, o)
@@ -123,7 +123,7 @@ func CreateRequest(ctx context.Context, q store.Queries, a audit.Actor, nr NewRe
 	if !role.RequestableByKind(inst.Kind) {
 		return domain.RoleRequest{}, domain.Institution{}, ErrNotRequestable
 	}
-	if role.NeedsPersonalCert && nr.CertClass != domain.CertPersonal {
+	if NeedsPersonal(role) && nr.CertClass != domain.CertPersonal {
 		return domain.RoleRequest{}, domain.Institution{}, ErrNeedsPersonalCert
 	}
 	approver, err := q.GetInstitution(ctx, nr.ApproverInstitutionID)

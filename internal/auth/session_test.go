@@ -60,3 +60,25 @@ func TestSessionTokens(t *testing.T) {
 		t.Error("a short secret was accepted")
 	}
 }
+
+// FuzzSessionKey: any cookie value keys without panicking, to a key of
+// 64 or 76 lower-case hex characters that never contains the value.
+func FuzzSessionKey(f *testing.F) {
+	k, err := NewSessionTokens(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(k.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	f.Add("0195f0a1b2c3.abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFG")
+	f.Add("")
+	f.Add(strings.Repeat("A", tokenLen))
+	f.Fuzz(func(t *testing.T, token string) {
+		key := k.Key(token)
+		if (len(key) != 64 && len(key) != 76) || !isLowerHex(key) {
+			t.Fatalf("Key(%q) = %q", token, key)
+		}
+		if len(token) > 12 && strings.Contains(key, token) {
+			t.Fatalf("Key(%q) contains the token", token)
+		}
+	})
+}

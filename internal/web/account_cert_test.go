@@ -22,7 +22,16 @@ import (
 // is audited.
 func TestCertChangeNeedsCurrentCert(t *testing.T) {
 	t.Parallel()
-	e := newSeededEnv(t, nil)
+	certChangeNeedsCurrentCert(t, newSeededEnv(t, nil))
+}
+
+// TestCertChangePostgres is the same on PostgreSQL.
+func TestCertChangePostgres(t *testing.T) {
+	t.Parallel()
+	certChangeNeedsCurrentCert(t, newSeededEnvOn(t, nil, pgStore(t)))
+}
+
+func certChangeNeedsCurrentCert(t *testing.T, e *seededEnv) {
 	e.s.cfg.Mail = &access.Notices{Site: notify.Site{Name: "관문", BaseURL: "http://127.0.0.1:8080"}}
 	own := issue(t, "홍길동", 0, nil)
 	stranger := issue(t, "김민지", 1, nil)

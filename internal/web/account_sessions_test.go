@@ -19,7 +19,16 @@ var sessionEndRE = regexp.MustCompile(`action="/account/sessions/([0-9a-f]+)/end
 // the POSTs need the CSRF token; another user's session cannot be named.
 func TestAccountSessions(t *testing.T) {
 	t.Parallel()
-	e := newSeededEnv(t, nil)
+	accountSessions(t, newSeededEnv(t, nil))
+}
+
+// TestAccountSessionsPostgres is the same on PostgreSQL.
+func TestAccountSessionsPostgres(t *testing.T) {
+	t.Parallel()
+	accountSessions(t, newSeededEnvOn(t, nil, pgStore(t)))
+}
+
+func accountSessions(t *testing.T, e *seededEnv) {
 	own := issue(t, "홍길동", 0, nil)
 	u := e.registerUser("hongsessions", domain.UserActive, e.inst(clinicCode).ID, own)
 	login := func(ua string) *client {

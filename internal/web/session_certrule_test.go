@@ -41,7 +41,16 @@ func restrictedEverywhere(t *testing.T, c *client, reason string) {
 // on every route of the session, not only in the redirect after login.
 func TestCertRulesAtAccessTime(t *testing.T) {
 	t.Parallel()
-	e := newSeededEnv(t, nil)
+	certRulesAtAccessTime(t, newSeededEnv(t, nil))
+}
+
+// TestCertRulesPostgres is the same on PostgreSQL.
+func TestCertRulesPostgres(t *testing.T) {
+	t.Parallel()
+	certRulesAtAccessTime(t, newSeededEnvOn(t, nil, pgStore(t)))
+}
+
+func certRulesAtAccessTime(t *testing.T, e *seededEnv) {
 
 	t.Run("forced re-registration", func(t *testing.T) {
 		kim, cid := e.accountAt("kimforced", "김의사", "91111001", domain.UserActive, domain.CertPersonal)
