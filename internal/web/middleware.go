@@ -72,7 +72,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // middleware wraps the router in the server's middleware, outermost first:
-// request id, logging and metrics; panic recovery; security headers;
+// request id, logging and metrics; compression; panic recovery; security headers;
 // language; session; CSRF.
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -84,6 +84,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	h = s.language(h)
 	h = securityHeaders(h)
 	h = s.recoverPanic(h)
+	h = compress(h) // compress.go: gzip of dynamic HTML and JSON
 	return s.observe(h)
 }
 

@@ -31,6 +31,9 @@ type signupPage struct {
 
 	// Step 02.
 	CertCode string
+	// HaveAccount: the certificate already has an account; the page
+	// offers [공동인증서 로그인] instead of a new signup.
+	HaveAccount bool
 
 	// Step 03.
 	Info         signup.Info
@@ -174,6 +177,10 @@ func (s *Server) signupCertCreate(w http.ResponseWriter, r *http.Request) {
 		if s.certFailure(w, r, err, "signup", func(code, msg string) any {
 			return s.signupPageFor(signup.StepCert, msg, code, d)
 		}) {
+			return
+		}
+		if errors.Is(err, signup.ErrCertTaken) {
+			s.signupHaveAccount(w, r, d) // signup_have_account.go
 			return
 		}
 		s.signupStepError(w, r, signup.StepCert, err, d)
