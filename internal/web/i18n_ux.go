@@ -58,6 +58,12 @@ var uxMessages = map[string]message{
 		"This is an institution (corporate) certificate. Signing up needs your own personal certificate; choose it.",
 	},
 
+	// Approvals: the outcome after the redirect, and select-all.
+	"approvals.decided_approve": {"권한 신청을 승인했습니다.", "permission request approved."},
+	"approvals.decided_reject":  {"권한 신청을 반려했습니다.", "permission request rejected."},
+	"approvals.failed":          {"처리하지 못했습니다. 목록을 확인하세요.", "Not decided. Check the list."},
+	"approvals.select_all":      {"이 페이지의 신청 모두 선택", "Select all requests on this page"},
+
 	// Signup with a certificate that already has an account.
 	"signup.have_account": {
 		"이 인증서로 가입한 계정이 이미 있습니다. 새로 가입하지 말고 [공동인증서 로그인]으로 로그인하세요. 로그인할 수 없다면 관할 보건소에 문의하세요.",
