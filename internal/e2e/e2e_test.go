@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -218,16 +219,23 @@ func expiredCertificate(t *testing.T, srv *demoServer, browser context.Context) 
 		const tr = document.querySelector('`+dialogRow+`');
 		return {Class: tr.className, Expiry: tr.cells[2].textContent, Disabled: tr.querySelector('input').disabled};
 	})()`))
-	if row.Class != "gm-cert--expired" || !row.Disabled || !strings.Contains(row.Expiry, "만료") {
-		t.Errorf("expired certificate row = %+v, want greyed (gm-cert--expired), not selectable, marked 만료", row)
+	if row.Class != "gm-cert--expired" || row.Disabled || !strings.Contains(row.Expiry, "만료") {
+		t.Errorf("expired certificate row = %+v, want greyed (gm-cert--expired), choosable (to learn why), marked 만료", row)
 	}
-	run(t, tab, "password, [확인] on the expired certificate",
+	// [확인] with nothing usable chosen says which certificate is wrong and
+	// why: its expiry date and what to do.
+	run(t, tab, "[확인] with only the expired certificate listed", chromedp.Click(chromedp.CSS(dialogOK)))
+	msg := get(t, tab, "read the dialog's message", chromedp.Poll[string](`document.querySelector('`+dialogMsg+`').textContent`))
+	if !strings.Contains(msg, "만료되어 사용할 수 없습니다") || !regexp.MustCompile(`\d{4}-\d{2}-\d{2}에 만료`).MatchString(msg) || !strings.Contains(msg, "갱신") {
+		t.Errorf("dialog message = %q, want which certificate expired when, and to renew it", msg)
+	}
+	run(t, tab, "choose the expired certificate, password, [확인]",
 		chromedp.Click(chromedp.CSS(dialogRow+` td:first-child`)),
 		chromedp.SendKeys(chromedp.CSS(dialogPass), srv.Set.Password),
 		chromedp.Click(chromedp.CSS(dialogOK)))
-	msg := get(t, tab, "read the dialog's message", chromedp.Poll[string](`document.querySelector('`+dialogMsg+`').textContent`))
-	if msg != "인증서를 먼저 선택하세요." {
-		t.Errorf("dialog message = %q, want the select-first message (the expired row cannot be chosen)", msg)
+	msg = get(t, tab, "read the dialog's message", chromedp.Poll[string](`document.querySelector('`+dialogMsg+`').textContent`))
+	if !strings.Contains(msg, "만료되어 사용할 수 없습니다") {
+		t.Errorf("dialog message after choosing the expired certificate = %q", msg)
 	}
 	shots.take(t, tab, "expired-dialog")
 	run(t, tab, "[취소]", chromedp.Click(chromedp.CSS(dialog+` .gm-cert__foot [data-act="cancel"]`)),

@@ -79,6 +79,7 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 		"t":        func(key string) string { return translate(lang, key) },
 		"asset":    s.assets.url,
 		"modules":  s.assets.moduleDeps,
+		"local":    func(text string) string { return localText(lang, text) }, // text_lang.go
 		"hasAsset": s.assets.has,
 		"date": func(t time.Time) string {
 			if t.IsZero() {

@@ -27,7 +27,10 @@ type signupPage struct {
 	Error   string            // a message for the whole step
 	Fields  map[string]string // per-field messages (step 03)
 	Consent domain.ConsentVersion
-	Draft   signup.Draft
+	// ConsentEn is the English consent text on the English page ("" when
+	// there is no translation: the Korean text shows, with a note).
+	ConsentEn string
+	Draft     signup.Draft
 
 	// Step 02.
 	CertCode string
@@ -73,6 +76,7 @@ func (s *Server) setSignupCookie(w http.ResponseWriter, token string) {
 
 func (s *Server) signupRender(w http.ResponseWriter, r *http.Request, status int, p *signupPage) {
 	p.Steps = []string{"signup.step1", "signup.step2", "signup.step3", "signup.step4", "signup.step5"}
+	p.ConsentEn = s.consentEnglish(r, p.Consent.Text)
 	s.render(w, r, status, "signup", p)
 }
 

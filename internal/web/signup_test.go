@@ -246,7 +246,7 @@ func TestSignupWizard(t *testing.T) {
 	if m := selectedRe.FindStringSubmatch(body); m == nil || m[1] != strconv.FormatInt(centre.ID, 10) {
 		t.Errorf("preselected approver %v, want %s (%d)", m, centre.Name, centre.ID)
 	}
-	if !strings.Contains(body, "<strong>"+centre.Name+"</strong>") {
+	if !strings.Contains(body, "<strong>"+centre.DisplayName()+"</strong>") {
 		t.Errorf("step 04 does not name the jurisdiction's centre %s", centre.Name)
 	}
 	// Another centre without the confirmation: refused with the warning.

@@ -64,7 +64,13 @@ func (a *assets) addModules(fsys fs.FS, names []string, add func(name string, bo
 			sub := moduleImport.FindSubmatch(m)
 			ref := string(sub[3])
 			hn := a.hashed[path.Join(path.Dir(n), ref)]
-			return []byte(string(sub[1]) + string(sub[2]) + path.Join(path.Dir(ref), path.Base(hn)) + string(sub[4]))
+			// Keep the reference relative ("./x.js"): a bare "x.js" is not a
+			// valid module specifier.
+			rel := path.Join(path.Dir(ref), path.Base(hn))
+			if !strings.HasPrefix(rel, "../") {
+				rel = "./" + rel
+			}
+			return []byte(string(sub[1]) + string(sub[2]) + rel + string(sub[4]))
 		})
 		add(n, b)
 		mark[n] = done
