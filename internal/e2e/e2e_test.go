@@ -45,6 +45,8 @@ func TestE2E(t *testing.T) {
 	signedUp := false // whether the personal certificate has an account (approvalStory)
 	t.Run("SignupThenLogin", func(t *testing.T) { signedUp = true; signupThenLogin(t, srv, browser) })
 	t.Run("ExpiredCertificate", func(t *testing.T) { expiredCertificate(t, srv, browser) })
+	t.Run("DialogRefusals", func(t *testing.T) { dialogRefusals(t, srv, browser) })
+	t.Run("FirstVisitWeight", func(t *testing.T) { firstVisitWeight(t, srv, browser) })
 	t.Run("Approval", func(t *testing.T) { approvalStory(t, srv, browser, signedUp) })
 	t.Run("Rejection", func(t *testing.T) { rejectionStory(t, srv, browser) })
 	t.Run("KeyboardLogin", func(t *testing.T) { keyboardLogin(t, srv, browser) })
@@ -271,8 +273,9 @@ func expiredCertificate(t *testing.T, srv *demoServer, browser context.Context) 
 	waitFor(t, tab, "the refusal page", `!window.__e2eOld && `+visible(`.gw-error-message`))
 	page := get(t, tab, "read the refusal", chromedp.Text(chromedp.CSS(`.gw-error-message`)))
 	code := get(t, tab, "read the refusal's code", chromedp.Text(chromedp.CSS(`.gw-error-code code`)))
-	if !strings.Contains(page, "인증서가 만료되었습니다") || code != "cert_expired" {
-		t.Errorf("login with the expired certificate: message %q, code %q; want the cert_expired message", page, code)
+	// The message names the day it expired and what to do at login.
+	if !regexp.MustCompile(`인증서가 \d{4}-\d{2}-\d{2}에 만료되었습니다`).MatchString(page) || !strings.Contains(page, "[인증서 재등록]") || code != "cert_expired" {
+		t.Errorf("login with the expired certificate: message %q, code %q; want the cert_expired message with its date and advice", page, code)
 	}
 	shots.take(t, tab, "expired-refused")
 	checkA11y(t, tab, "login refused")

@@ -68,6 +68,9 @@ var uxMessages = map[string]message{
 	"signup.consent_original":    {"원문", "Korean original"},
 	"signup.consent_korean_only": {"동의서는 한국어로만 제공됩니다.", "The consent text is available in Korean only. Ask your health centre for a translation before you agree."},
 
+	// The name suffix of a table's scroll region.
+	"table.label": {"표", "table"},
+
 	// Signup with a certificate that already has an account.
 	"signup.have_account": {
 		"이 인증서로 가입한 계정이 이미 있습니다. 새로 가입하지 말고 [공동인증서 로그인]으로 로그인하세요. 로그인할 수 없다면 관할 보건소에 문의하세요.",
