@@ -52,7 +52,7 @@ func dialogRefusals(t *testing.T, srv *demoServer, browser context.Context) {
 		waitFor(t, tab, "the wrong-password message", fmt.Sprintf(`document.querySelector(%q).textContent.includes('(%d/5)')`, dialogMsg, i+1))
 		type msgState struct {
 			InView, Uncovered, Alert, Focused, Described, Invalid bool
-			Text                                                 string
+			Text                                                  string
 		}
 		st := get(t, tab, "where the message is", chromedp.Evaluate[msgState](`(() => {
 			const m = document.querySelector('`+dialogMsg+`'), r = m.getBoundingClientRect();
