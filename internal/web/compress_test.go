@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -39,7 +40,9 @@ func TestCompressDynamic(t *testing.T) {
 		t.Fatal(err)
 	}
 	unz, _ := io.ReadAll(zr)
-	if string(unz) != string(plain) {
+	// Each rendering masks the CSRF token anew (csrf_mask.go).
+	masked := regexp.MustCompile(`m1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
+	if masked.ReplaceAllString(string(unz), "TOKEN") != masked.ReplaceAllString(string(plain), "TOKEN") {
 		t.Errorf("the gzipped home page differs from the identity one")
 	}
 	if len(zbody)*2 > len(plain) {

@@ -124,7 +124,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	st := state(r)
 	v := view{
 		Lang: st.lang, Site: s.cfg.SiteName, Demo: s.cfg.Demo, Path: r.URL.Path,
-		User: st.user, CSRFToken: st.csrf, Config: &s.cfg, Page: data,
+		User: st.user, CSRFToken: maskCSRF(st.csrf), Config: &s.cfg, Page: data,
 		CertDialog: s.needsCertDialog(page, data),
 	}
 	if k := r.URL.Query().Get("msg"); messageKeys[k] {
