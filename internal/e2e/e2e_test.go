@@ -121,6 +121,7 @@ func signupThenLogin(t *testing.T, srv *demoServer, browser context.Context) {
 		chromedp.SetValue(chromedp.CSS(`#f-mobile`), "010-1234-5678"),
 		chromedp.SetValue(chromedp.CSS(`#f-office_phone`), "02-123-4567"))
 	shots.take(t, tab, "signup-03-info")
+	legendShown(t, tab) // ux_test.go
 	checkA11y(t, tab, "signup step 03 (user information)")
 	clickTo(t, tab, "step 03 [다음]", `button[name="action"][value="save"]`, `#approver`)
 
@@ -141,6 +142,7 @@ func signupThenLogin(t *testing.T, srv *demoServer, browser context.Context) {
 		t.Errorf("step 04 preselected role = %q, want a medical-institution role", choice.Role)
 	}
 	shots.take(t, tab, "signup-04-request")
+	selectLooksLikeSelect(t, tab, `#approver`) // ux_test.go
 	checkA11y(t, tab, "signup step 04 (permission request)")
 	clickTo(t, tab, "[권한 신청]", `form[action="/signup/request"] button[type="submit"]`, `#done-title`)
 

@@ -150,4 +150,37 @@ func selectAllCheck(t *testing.T, tab context.Context) {
 	if b.Checked {
 		run(t, tab, "Space on select-all", chromedp.KeyEvent(" "))
 	}
+	noBrokenNumbers(t, tab)
+}
+
+// legendShown: step 03's 기관명 has a visible label like every other field
+// (KRDS hides legends; pages.css shows the form's).
+func legendShown(t *testing.T, tab context.Context) {
+	t.Helper()
+	waitFor(t, tab, "the 기관명 legend, visible",
+		`((l) => !!l && l.textContent.includes('기관명') && l.getBoundingClientRect().width > 30 && l.getBoundingClientRect().height > 10)(document.querySelector('fieldset.gw-field > legend'))`)
+}
+
+// selectLooksLikeSelect: the 승인기관 select shows KRDS's arrow.
+func selectLooksLikeSelect(t *testing.T, tab context.Context, sel string) {
+	t.Helper()
+	bg := get(t, tab, "read the select's arrow", chromedp.Evaluate[string](fmt.Sprintf(
+		`getComputedStyle(document.querySelector(%q)).backgroundImage`, sel)))
+	if !strings.Contains(bg, "ico_angle") {
+		t.Errorf("%s has no arrow (background-image %q)", sel, bg)
+	}
+}
+
+// noBrokenNumbers: at 390×844 the inbox keeps every phone number, login ID
+// and date on one line (they scroll with the table instead).
+func noBrokenNumbers(t *testing.T, tab context.Context) {
+	t.Helper()
+	run(t, tab, "a 390×844 window", chromedp.EmulateViewport(390, 844))
+	broken := get(t, tab, "look for broken numbers", chromedp.Evaluate[[]string](`[...document.querySelectorAll('table.gw-inbox .gw-nowrap, table.gw-inbox td.gw-nowrap-dates')]
+		.filter((e) => e.getClientRects().length > 1 || (e.tagName === 'TD' && e.getBoundingClientRect().height > 3 * parseFloat(getComputedStyle(e).lineHeight)))
+		.map((e) => e.textContent)`))
+	if len(broken) > 0 {
+		t.Errorf("at 390×844 these wrap over lines: %q", broken)
+	}
+	run(t, tab, "back to 1280×960", chromedp.EmulateViewport(1280, 960))
 }
