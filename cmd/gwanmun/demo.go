@@ -96,7 +96,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if f.helpPhone == "" {
 		f.helpPhone = "000-0000-0000"
 	}
-	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{Demo: true, DemoInfo: d.info, Notices: notices})
+	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{Demo: true, DemoInfo: d.info, Notices: notices,
+		ConsentTranslations: demo.ConsentTranslations()})
 }
 
 // removeSQLite deletes a SQLite database file and its WAL files, so the
@@ -210,7 +211,7 @@ func issueAccountCerts(ctx context.Context, st store.Store, ca *pki.DevCA, accts
 				return err
 			}
 			info.Accounts = append(info.Accounts, web.DemoAccount{
-				LoginID: a.LoginID, Name: a.Name, Institution: a.Institution.Name, Roles: a.Roles,
+				LoginID: a.LoginID, Name: a.Name, Institution: a.Institution.DisplayName(), Roles: a.Roles,
 				Folder: "accounts/" + a.LoginID,
 			})
 		}

@@ -59,7 +59,7 @@ func describe(ctx context.Context, q store.Queries, req domain.RoleRequest, role
 	}
 	return notify.Request{
 		ApplicantName: applicant.Name, ApplicantInstitution: inst.Name, SystemName: sys.Name,
-		RoleName: role.Name, ApproverInstitution: appr.Name, RequestedAt: req.CreatedAt,
+		RoleName: role.Name, ApproverInstitution: appr.DisplayName(), RequestedAt: req.CreatedAt,
 	}, applicant, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"time"
 
@@ -150,8 +151,11 @@ func (s *Service) consume(ctx context.Context, q store.Queries, purpose, nonce s
 // Login error codes, beside the certificate codes of package pki.
 const (
 	CodeNotRegistered = "cert_not_registered" // no account has this certificate
-	CodeCertReplaced  = "cert_replaced"       // the account moved to a newer certificate
-	CodeAccountLocked = "account_locked"
+	// CodeInstitutionNotRegistered: no account has this certificate, and it
+	// is an institution (법인) one, which cannot sign up.
+	CodeInstitutionNotRegistered = "cert_institution_not_registered"
+	CodeCertReplaced             = "cert_replaced" // the account moved to a newer certificate
+	CodeAccountLocked            = "account_locked"
 )
 
 // LoginError is a refusal that is about the account, not the certificate.
@@ -164,6 +168,10 @@ var loginMessages = map[string][2]string{
 	CodeNotRegistered: {
 		"등록되지 않은 인증서입니다. 처음 오셨다면 [사용자 가입]을 하고, 인증서를 갱신하셨다면 [인증서 재등록]을 하세요.",
 		"This certificate is not registered. New users: sign up. Renewed certificate: register it again.",
+	},
+	CodeInstitutionNotRegistered: {
+		"법인(기관) 인증서이며, 등록되어 있지 않습니다. 사용자 가입에는 본인 명의의 개인 공동인증서가 필요하니 처음 오셨다면 개인 인증서로 [사용자 가입]을 하세요. 이미 계정이 있다면 등록한 개인 인증서로 [공동인증서 로그인]을 하세요.",
+		"This is an institution (corporate) certificate, and it is not registered. Signing up needs your own personal certificate: new users, sign up with a personal certificate; if you have an account, log in with the personal certificate you registered.",
 	},
 	CodeCertReplaced: {
 		"새 인증서로 교체된 이전 인증서입니다. 새로 등록한 인증서로 로그인하세요.",
@@ -208,6 +216,10 @@ func (s *Service) Login(ctx context.Context, r pki.SignedResponse, prepare func(
 		return domain.User{}, domain.Certificate{}, err
 	}
 	if err := loginRefusal(res, s.Origin, a.At); err != nil {
+		var le *LoginError
+		if errors.As(err, &le) && le.Code == CodeNotRegistered && v.Class == domain.CertInstitution {
+			err = &LoginError{Code: CodeInstitutionNotRegistered}
+		}
 		return domain.User{}, domain.Certificate{}, err
 	}
 	return res.User, res.Cert, nil

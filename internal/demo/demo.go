@@ -38,6 +38,14 @@ var files embed.FS
 //go:embed data/consent-v1.txt
 var consentV1 string
 
+//go:embed data/consent-v1.en.txt
+var consentV1En string
+
+// ConsentTranslations returns the English text of each consent text the
+// demo seeds, keyed by the Korean text (web.Config.ConsentTranslations):
+// on the English signup page a person reads what they agree to.
+func ConsentTranslations() map[string]string { return map[string]string{consentV1: consentV1En} }
+
 // Codes of the seeded systems and roles, for callers that look them up.
 const (
 	SystemCovid      = "covid19-vaccination"

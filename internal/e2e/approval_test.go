@@ -244,6 +244,8 @@ func approvalStory(t *testing.T, srv *demoServer, browser context.Context, signe
 	atab := openApprovals(t, srv, browser)
 	row := inboxRow(t, atab, a)
 	t.Logf("승인 관리: %s", row)
+	selectAllCheck(t, atab) // ux_test.go; leaves every box unticked
+	inboxRow(t, atab, a)
 	shots.take(t, atab, "approver-inbox")
 	checkA11y(t, atab, "승인 관리 (a pending request listed)")
 	assertText(t, atab, `button[name="action"][value="approve"]`, "선택 승인")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,8 @@ func TestE2E(t *testing.T) {
 	signedUp := false // whether the personal certificate has an account (approvalStory)
 	t.Run("SignupThenLogin", func(t *testing.T) { signedUp = true; signupThenLogin(t, srv, browser) })
 	t.Run("ExpiredCertificate", func(t *testing.T) { expiredCertificate(t, srv, browser) })
+	t.Run("DialogRefusals", func(t *testing.T) { dialogRefusals(t, srv, browser) })
+	t.Run("FirstVisitWeight", func(t *testing.T) { firstVisitWeight(t, srv, browser) })
 	t.Run("Approval", func(t *testing.T) { approvalStory(t, srv, browser, signedUp) })
 	t.Run("Rejection", func(t *testing.T) { rejectionStory(t, srv, browser) })
 	t.Run("KeyboardLogin", func(t *testing.T) { keyboardLogin(t, srv, browser) })
@@ -119,6 +122,7 @@ func signupThenLogin(t *testing.T, srv *demoServer, browser context.Context) {
 		chromedp.SetValue(chromedp.CSS(`#f-mobile`), "010-1234-5678"),
 		chromedp.SetValue(chromedp.CSS(`#f-office_phone`), "02-123-4567"))
 	shots.take(t, tab, "signup-03-info")
+	legendShown(t, tab) // ux_test.go
 	checkA11y(t, tab, "signup step 03 (user information)")
 	clickTo(t, tab, "step 03 [다음]", `button[name="action"][value="save"]`, `#approver`)
 
@@ -139,6 +143,7 @@ func signupThenLogin(t *testing.T, srv *demoServer, browser context.Context) {
 		t.Errorf("step 04 preselected role = %q, want a medical-institution role", choice.Role)
 	}
 	shots.take(t, tab, "signup-04-request")
+	selectLooksLikeSelect(t, tab, `#approver`) // ux_test.go
 	checkA11y(t, tab, "signup step 04 (permission request)")
 	clickTo(t, tab, "[권한 신청]", `form[action="/signup/request"] button[type="submit"]`, `#done-title`)
 
@@ -219,16 +224,23 @@ func expiredCertificate(t *testing.T, srv *demoServer, browser context.Context) 
 		const tr = document.querySelector('`+dialogRow+`');
 		return {Class: tr.className, Expiry: tr.cells[2].textContent, Disabled: tr.querySelector('input').disabled};
 	})()`))
-	if row.Class != "gm-cert--expired" || !row.Disabled || !strings.Contains(row.Expiry, "만료") {
-		t.Errorf("expired certificate row = %+v, want greyed (gm-cert--expired), not selectable, marked 만료", row)
+	if row.Class != "gm-cert--expired" || row.Disabled || !strings.Contains(row.Expiry, "만료") {
+		t.Errorf("expired certificate row = %+v, want greyed (gm-cert--expired), choosable (to learn why), marked 만료", row)
 	}
-	run(t, tab, "password, [확인] on the expired certificate",
+	// [확인] with nothing usable chosen says which certificate is wrong and
+	// why: its expiry date and what to do.
+	run(t, tab, "[확인] with only the expired certificate listed", chromedp.Click(chromedp.CSS(dialogOK)))
+	msg := get(t, tab, "read the dialog's message", chromedp.Poll[string](`document.querySelector('`+dialogMsg+`').textContent`))
+	if !strings.Contains(msg, "만료되어 사용할 수 없습니다") || !regexp.MustCompile(`\d{4}-\d{2}-\d{2}에 만료`).MatchString(msg) || !strings.Contains(msg, "갱신") {
+		t.Errorf("dialog message = %q, want which certificate expired when, and to renew it", msg)
+	}
+	run(t, tab, "choose the expired certificate, password, [확인]",
 		chromedp.Click(chromedp.CSS(dialogRow+` td:first-child`)),
 		chromedp.SendKeys(chromedp.CSS(dialogPass), srv.Set.Password),
 		chromedp.Click(chromedp.CSS(dialogOK)))
-	msg := get(t, tab, "read the dialog's message", chromedp.Poll[string](`document.querySelector('`+dialogMsg+`').textContent`))
-	if msg != "인증서를 먼저 선택하세요." {
-		t.Errorf("dialog message = %q, want the select-first message (the expired row cannot be chosen)", msg)
+	msg = get(t, tab, "read the dialog's message", chromedp.Poll[string](`document.querySelector('`+dialogMsg+`').textContent`))
+	if !strings.Contains(msg, "만료되어 사용할 수 없습니다") {
+		t.Errorf("dialog message after choosing the expired certificate = %q", msg)
 	}
 	shots.take(t, tab, "expired-dialog")
 	run(t, tab, "[취소]", chromedp.Click(chromedp.CSS(dialog+` .gm-cert__foot [data-act="cancel"]`)),
@@ -264,8 +276,9 @@ func expiredCertificate(t *testing.T, srv *demoServer, browser context.Context) 
 	waitFor(t, tab, "the refusal page", `!window.__e2eOld && `+visible(`.gw-error-message`))
 	page := get(t, tab, "read the refusal", chromedp.Text(chromedp.CSS(`.gw-error-message`)))
 	code := get(t, tab, "read the refusal's code", chromedp.Text(chromedp.CSS(`.gw-error-code code`)))
-	if !strings.Contains(page, "인증서가 만료되었습니다") || code != "cert_expired" {
-		t.Errorf("login with the expired certificate: message %q, code %q; want the cert_expired message", page, code)
+	// The message names the day it expired and what to do at login.
+	if !regexp.MustCompile(`인증서가 \d{4}-\d{2}-\d{2}에 만료되었습니다`).MatchString(page) || !strings.Contains(page, "[인증서 재등록]") || code != "cert_expired" {
+		t.Errorf("login with the expired certificate: message %q, code %q; want the cert_expired message with its date and advice", page, code)
 	}
 	shots.take(t, tab, "expired-refused")
 	checkA11y(t, tab, "login refused")

@@ -3,6 +3,7 @@ package pki
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Stable error codes of certificate and signature checks. They appear in
@@ -150,6 +151,10 @@ func Codes() []string {
 type CertError struct {
 	Code string
 	Err  error
+	// At is the date a validity refusal is about: the certificate's
+	// notAfter (cert_expired) or notBefore (cert_not_yet_valid); zero
+	// otherwise. The web layer puts it in its message.
+	At time.Time
 }
 
 func (e *CertError) Error() string {

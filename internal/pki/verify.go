@@ -202,10 +202,14 @@ func (v *Verifier) Verify(ctx context.Context, cert *x509.Certificate) (*Result,
 // CheckValidity checks cert's validity period at now.
 func CheckValidity(cert *x509.Certificate, now time.Time) error {
 	if now.Before(cert.NotBefore) {
-		return errorf(CodeCertNotYetValid, "valid from %s", cert.NotBefore.UTC().Format(time.RFC3339))
+		e := errorf(CodeCertNotYetValid, "valid from %s", cert.NotBefore.UTC().Format(time.RFC3339))
+		e.At = cert.NotBefore
+		return e
 	}
 	if now.After(cert.NotAfter) {
-		return errorf(CodeCertExpired, "expired at %s", cert.NotAfter.UTC().Format(time.RFC3339))
+		e := errorf(CodeCertExpired, "expired at %s", cert.NotAfter.UTC().Format(time.RFC3339))
+		e.At = cert.NotAfter
+		return e
 	}
 	return nil
 }

@@ -46,6 +46,11 @@ type decisionResult struct {
 	RequestID int64
 	OK        bool
 	Message   string
+	// Applicant (name and login ID) and Role name a decision made, on
+	// the inbox after the redirect (approvals_flash.go).
+	Applicant string `json:",omitempty"`
+	LoginID   string `json:",omitempty"`
+	Role      string `json:",omitempty"`
 }
 
 const approvalsPageSize = 20
@@ -54,7 +59,11 @@ const approvalsPageSize = 20
 // approver's institution, oldest first; ?tab=escalated the province queue;
 // ?tab=history decided requests with filters.
 func (s *Server) approvalsShow(w http.ResponseWriter, r *http.Request) {
-	s.approvalsRender(w, r, http.StatusOK, nil, "")
+	var results []decisionResult
+	if f, ok := s.takeFlash(w, r); ok {
+		results = s.flashResults(r, f)
+	}
+	s.approvalsRender(w, r, http.StatusOK, results, "")
 }
 
 func (s *Server) approvalsRender(w http.ResponseWriter, r *http.Request, status int, results []decisionResult, errMsg string) {
@@ -203,5 +212,27 @@ func (s *Server) approvalsDecide(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, map[string]any{"results": results})
 		return
 	}
-	s.approvalsRender(w, r, status, results, "")
+	decided := false
+	f := flash{Action: action}
+	for _, res := range results {
+		decided = decided || res.OK
+		it := flashItem{ID: res.RequestID, OK: res.OK}
+		if !res.OK {
+			it.Msg = res.Message
+		}
+		f.Items = append(f.Items, it)
+	}
+	if !decided {
+		// Nothing changed: show the refusals here (a reload changes nothing).
+		s.approvalsRender(w, r, status, results, "")
+		return
+	}
+	// Post/Redirect/Get: the inbox shows the outcome once; a reload of it
+	// does not decide again.
+	s.setFlash(w, r, f)
+	next := "/approvals"
+	if tab := r.PostFormValue("tab"); tab == "escalated" {
+		next += "?tab=escalated"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }

@@ -298,14 +298,32 @@ func TestApprovalsInboxAndDecide(t *testing.T) {
 
 	// Batch approval of two; the third (institution certificate only) is
 	// refused with the reason, and the others stay approved.
+	// Post/Redirect/Get: 303 to the inbox, which shows the outcome once,
+	// naming the applicant and the role of the decision made.
 	res, body = c.postForm("/approvals/decide", decideForm("approve", "", r1.ID, r3.ID))
-	wantStatus(t, "batch approve", res, body, http.StatusBadRequest)
+	wantRedirect(t, "batch approve", res, body, "/approvals")
 	if e.requestStatus(r1.ID) != domain.RequestApproved || e.requestStatus(r3.ID) != domain.RequestPending {
 		t.Errorf("after batch: r1 %s, r3 %s", e.requestStatus(r1.ID), e.requestStatus(r3.ID))
 	}
-	if !strings.Contains(body, fmt.Sprintf("#%d: %s", r1.ID, esc("승인했습니다."))) ||
-		!strings.Contains(body, fmt.Sprintf("#%d: %s", r3.ID, esc(access.ErrApplicantNoCert.Message))) {
-		t.Errorf("batch results not shown per request:\n%s", body)
+	res, body = c.getPage("/approvals")
+	wantStatus(t, "inbox after the batch", res, body, http.StatusOK)
+	role, _ := e.s.store.GetRole(e.ctx, e.demo.UserRoleID)
+	kimNow, _ := e.s.store.GetUser(e.ctx, kim.ID)
+	if want := fmt.Sprintf("<strong>%s</strong> (%s) — [%s]: %s", esc(kimNow.Name), kimNow.LoginID, esc(role.Name), esc("권한 신청을 승인했습니다.")); !strings.Contains(body, want) {
+		t.Errorf("the inbox does not name the approved applicant and role (%q):\n%s", want, body)
+	}
+	if !strings.Contains(body, fmt.Sprintf("#%d: %s", r3.ID, esc(access.ErrApplicantNoCert.Message))) {
+		t.Errorf("the refused request's reason is not shown:\n%s", body)
+	}
+	// Shown once: a reload of the inbox decides nothing and says nothing.
+	_, body = c.getPage("/approvals")
+	if strings.Contains(body, esc("권한 신청을 승인했습니다.")) {
+		t.Error("the outcome is shown again on reload")
+	}
+	// A planted (unsigned) flash cookie shows nothing.
+	c.cookies[flashCookie] = &http.Cookie{Name: flashCookie, Value: "eyJhIjoiYXBwcm92ZSIsInIiOlt7ImkiOjEsIm0iOiJoYWNrZWQifV19.AAAA"}
+	if _, body = c.getPage("/approvals"); strings.Contains(body, "hacked") {
+		t.Error("an unsigned flash cookie was shown")
 	}
 	// The approved applicant is active and sees the system on the next
 	// /menu load.
@@ -327,7 +345,10 @@ func TestApprovalsInboxAndDecide(t *testing.T) {
 
 	// Several at once: reject two with one reason.
 	res, body = c.postForm("/approvals/decide", decideForm("reject", "재직 확인 불가", r2.ID, r3.ID))
-	wantStatus(t, "batch reject", res, body, http.StatusOK)
+	wantRedirect(t, "batch reject", res, body, "/approvals")
+	if _, body = c.getPage("/approvals"); strings.Count(body, esc("권한 신청을 반려했습니다.")) != 2 {
+		t.Error("the inbox does not show both rejections")
+	}
 	if e.requestStatus(r2.ID) != domain.RequestRejected || e.requestStatus(r3.ID) != domain.RequestRejected {
 		t.Error("batch reject did not reject both")
 	}
@@ -416,7 +437,7 @@ func TestApprovalsEscalated(t *testing.T) {
 	res, body = dc1.postForm("/approvals/decide", decideForm("approve", "", req.ID))
 	wantStatus(t, "Daejeon admin decides", res, body, http.StatusForbidden)
 	res, body = sc1.postForm("/approvals/decide", decideForm("approve", "", req.ID))
-	wantStatus(t, "Seoul admin decides", res, body, http.StatusOK)
+	wantRedirect(t, "Seoul admin decides", res, body, "/approvals")
 	if e.requestStatus(req.ID) != domain.RequestApproved {
 		t.Error("not approved")
 	}

@@ -95,7 +95,7 @@ func (s *Server) certFailure(w http.ResponseWriter, r *http.Request, err error, 
 	var le *auth.LoginError
 	switch {
 	case errors.As(err, &ce):
-		code, msg = ce.Code, ce.Message(lang)
+		code, msg = ce.Code, certMessage(ce, lang, page) // cert_refusal.go
 		if code == pki.CodeRevocationUnavailable {
 			status = http.StatusServiceUnavailable
 		}

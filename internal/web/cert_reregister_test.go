@@ -127,7 +127,8 @@ func TestCertReregister(t *testing.T) {
 			issue(t, clinic.Name, 3, func(o *pki.IssueOptions) { o.Class = domain.CertInstitution }), http.StatusBadRequest,
 			translate("ko", "reregister.personal_only")},
 		{"certificate of another account", "rereg01", takenIss, http.StatusConflict, translate("ko", "reregister.taken")},
-		{"the expired certificate itself", "rereg01", oldIss, http.StatusUnauthorized, pki.MessageFor(pki.CodeCertExpired, "ko")},
+		{"the expired certificate itself", "rereg01", oldIss, http.StatusUnauthorized,
+			strings.ReplaceAll(translate("ko", "certmsg.cert_expired.reregister"), "{date}", oldIss.Cert.NotAfter.In(kst).Format("2006-01-02"))},
 		{"namesake with a usable certificate", "namesake02", newIss, http.StatusConflict, translate("ko", "reregister.has_valid")},
 	}
 	for _, tc := range refusals {

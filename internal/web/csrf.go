@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
 )
@@ -76,7 +75,7 @@ func (s *Server) csrfCheck(next http.Handler) http.Handler {
 		if got == "" {
 			got = r.PostForm.Get(csrfField)
 		}
-		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(st.csrf)) != 1 {
+		if !csrfMatches(got, st.csrf) { // plain or masked (csrf_mask.go)
 			s.renderError(w, r, http.StatusForbidden, "csrf", "")
 			return
 		}

@@ -20,6 +20,9 @@ type loginErrorPage struct {
 	Message string
 	// NotRegistered offers signup and certificate re-registration.
 	NotRegistered bool
+	// Institution: the unregistered certificate is an institution one;
+	// the page offers signup and a login with the personal certificate.
+	Institution bool
 }
 
 // loginCreate handles POST /login: the certificate dialog's signed login
@@ -37,7 +40,8 @@ func (s *Server) loginCreate(w http.ResponseWriter, r *http.Request) {
 	user := ns.user
 	if err != nil {
 		if !s.certFailure(w, r, err, "login_error", func(code, msg string) any {
-			return loginErrorPage{Code: code, Message: msg, NotRegistered: code == auth.CodeNotRegistered}
+			return loginErrorPage{Code: code, Message: msg, NotRegistered: code == auth.CodeNotRegistered,
+				Institution: code == auth.CodeInstitutionNotRegistered}
 		}) {
 			s.error(w, r, err)
 		}

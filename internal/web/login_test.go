@@ -200,7 +200,7 @@ func TestMenuFollowsGrants(t *testing.T) {
 	const system = "[코로나19예방접종관리]"
 	res, body = c.getPage("/menu")
 	wantStatus(t, "GET /menu", res, body, http.StatusOK)
-	for _, want := range []string{"[코로나19 예방접종대응팀 User(의료기관)]", centre.Name, `<a href="tel:` + centre.Phone + `">` + centre.Phone + "</a>"} {
+	for _, want := range []string{"[코로나19 예방접종대응팀 User(의료기관)]", centre.DisplayName(), `<a class="gw-nowrap" href="tel:` + centre.Phone + `">` + centre.Phone + "</a>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("pending /menu lacks %q", want)
 		}

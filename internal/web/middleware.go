@@ -77,8 +77,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // middleware wraps the router in the server's middleware, outermost first:
-// request id, logging and metrics; panic recovery; security headers;
-// language; session; CSRF (with the body's bounds, body.go); text
+// request id, logging and metrics; compression; panic recovery; security
+// headers; language; session; CSRF (with the body's bounds, body.go); text
 // validity (text.go); the certificate rules (session_certrule.go).
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -92,6 +92,7 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	h = s.language(h)
 	h = securityHeaders(s.secure, h)
 	h = s.recoverPanic(h)
+	h = compress(h) // compress.go: gzip of dynamic HTML and JSON
 	return s.observe(h)
 }
 

@@ -23,6 +23,9 @@ var templateFS embed.FS
 // defines "title" and "content").
 type templates struct {
 	sets map[string]map[string]*template.Template // lang -> page -> set
+	// certDialog holds the pages whose source has a data-cert-dialog
+	// button: only they load the certificate dialog (cert_dialog_pages.go).
+	certDialog map[string]bool
 }
 
 // parseTemplates parses every page for every language, failing on the
@@ -32,7 +35,14 @@ func parseTemplates(fsys fs.FS, funcs func(lang string) template.FuncMap) (*temp
 	if err != nil || len(pages) == 0 {
 		return nil, fmt.Errorf("web: no page templates (%v)", err)
 	}
-	ts := &templates{sets: map[string]map[string]*template.Template{}}
+	ts := &templates{sets: map[string]map[string]*template.Template{}, certDialog: map[string]bool{}}
+	for _, p := range pages {
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, fmt.Errorf("web: templates: %w", err)
+		}
+		ts.certDialog[strings.TrimSuffix(path.Base(p), ".html")] = bytes.Contains(b, []byte("data-cert-dialog"))
+	}
 	for _, lang := range languages {
 		base, err := template.New("").Funcs(funcs(lang)).ParseFS(fsys, "templates/layout.html", "templates/partials/*.html")
 		if err != nil {
@@ -68,6 +78,8 @@ func (s *Server) templateFuncs(lang string) template.FuncMap {
 	for k, v := range (template.FuncMap{
 		"t":        func(key string) string { return translate(lang, key) },
 		"asset":    s.assets.url,
+		"modules":  s.assets.moduleDeps,
+		"local":    func(text string) string { return localText(lang, text) }, // text_lang.go
 		"hasAsset": s.assets.has,
 		"date": func(t time.Time) string {
 			if t.IsZero() {
@@ -101,6 +113,9 @@ type view struct {
 	AdminLinks []adminLink
 	Config     *Config
 	Page       any
+	// CertDialog loads the certificate dialog (its markup, CSS and
+	// modules): set for pages that can open it (needsCertDialog).
+	CertDialog bool
 }
 
 // render executes page into a buffer and writes it with status; a failure
@@ -109,7 +124,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	st := state(r)
 	v := view{
 		Lang: st.lang, Site: s.cfg.SiteName, Demo: s.cfg.Demo, Path: r.URL.Path,
-		User: st.user, CSRFToken: st.csrf, Config: &s.cfg, Page: data,
+		User: st.user, CSRFToken: maskCSRF(st.csrf), Config: &s.cfg, Page: data,
+		CertDialog: s.needsCertDialog(page, data),
 	}
 	if k := r.URL.Query().Get("msg"); messageKeys[k] {
 		v.Message = k

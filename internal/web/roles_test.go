@@ -41,10 +41,11 @@ func TestRolesRequestable(t *testing.T) {
 		t.Errorf("offered %v, want user-medical and auto-report, both enabled", opts)
 	}
 	hc := e.inst("HC-11110")
-	if !strings.Contains(body, fmt.Sprintf(`<option value="%d" selected>%s (관할)</option>`, hc.ID, hc.Name)) {
+	// Health centres carry their province: "서울 종로구보건소".
+	if !strings.Contains(body, fmt.Sprintf(`<option value="%d" selected>%s (관할)</option>`, hc.ID, hc.DisplayName())) || hc.DisplayName() != "서울 "+hc.Name {
 		t.Error("jurisdiction centre not preselected")
 	}
-	if !strings.Contains(body, "<strong>"+hc.Name+"</strong>") {
+	if !strings.Contains(body, "<strong>"+hc.DisplayName()+"</strong>") {
 		t.Error("jurisdiction centre not named")
 	}
 
@@ -187,7 +188,7 @@ func TestRolesHeldRelinquish(t *testing.T) {
 	req := e.fileRequest(u, d.UserRoleID, "HC-11110", "")
 	ap, apc := e.demoAccount("approver11110")
 	res, body := e.signedIn(ap, apc).postForm("/approvals/decide", decideForm("approve", "", req.ID))
-	wantStatus(t, "approve", res, body, http.StatusOK)
+	wantRedirect(t, "approve", res, body, "/approvals")
 	grants, err := e.s.store.ListGrants(e.ctx, store.GrantFilter{UserID: u.ID, ActiveAt: e.clock.Now()})
 	if err != nil || len(grants) != 1 {
 		t.Fatalf("grants %v (%v)", grants, err)
@@ -251,7 +252,7 @@ func TestRolesGrantLapses(t *testing.T) {
 	req := e.fileRequest(u, d.AutoReportRoleID, "HC-11110", "")
 	ap, apc := e.demoAccount("approver11110")
 	res, body := e.signedIn(ap, apc).postForm("/approvals/decide", decideForm("approve", "", req.ID))
-	wantStatus(t, "approve", res, body, http.StatusOK)
+	wantRedirect(t, "approve", res, body, "/approvals")
 	c := e.signedIn(u, cert)
 	if !c.menuHas("감염병 자동신고") {
 		t.Fatal("menu lacks the system after approval")

@@ -51,6 +51,10 @@ type Config struct {
 	// share users must share it; when empty a random key is made at start,
 	// which invalidates anonymous forms on restart.
 	CSRFKey []byte
+	// ConsentTranslations maps a consent text (Korean, as stored) to its
+	// English translation, shown on the English signup page with the
+	// Korean original below it (signup_consent_lang.go).
+	ConsentTranslations map[string]string
 	// DemoInfo, set by `gwanmun demo`, offers the development certificates
 	// for download at /demo.
 	DemoInfo *DemoInfo

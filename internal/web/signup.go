@@ -27,10 +27,16 @@ type signupPage struct {
 	Error   string            // a message for the whole step
 	Fields  map[string]string // per-field messages (step 03)
 	Consent domain.ConsentVersion
-	Draft   signup.Draft
+	// ConsentEn is the English consent text on the English page ("" when
+	// there is no translation: the Korean text shows, with a note).
+	ConsentEn string
+	Draft     signup.Draft
 
 	// Step 02.
 	CertCode string
+	// HaveAccount: the certificate already has an account; the page
+	// offers [공동인증서 로그인] instead of a new signup.
+	HaveAccount bool
 
 	// Step 03.
 	Info         signup.Info
@@ -70,6 +76,7 @@ func (s *Server) setSignupCookie(w http.ResponseWriter, token string) {
 
 func (s *Server) signupRender(w http.ResponseWriter, r *http.Request, status int, p *signupPage) {
 	p.Steps = []string{"signup.step1", "signup.step2", "signup.step3", "signup.step4", "signup.step5"}
+	p.ConsentEn = s.consentEnglish(r, p.Consent.Text)
 	s.render(w, r, status, "signup", p)
 }
 
@@ -174,6 +181,10 @@ func (s *Server) signupCertCreate(w http.ResponseWriter, r *http.Request) {
 		if s.certFailure(w, r, err, "signup", func(code, msg string) any {
 			return s.signupPageFor(signup.StepCert, msg, code, d)
 		}) {
+			return
+		}
+		if errors.Is(err, signup.ErrCertTaken) {
+			s.signupHaveAccount(w, r, d) // signup_have_account.go
 			return
 		}
 		s.signupStepError(w, r, signup.StepCert, err, d)

@@ -246,7 +246,7 @@ func TestSignupWizard(t *testing.T) {
 	if m := selectedRe.FindStringSubmatch(body); m == nil || m[1] != strconv.FormatInt(centre.ID, 10) {
 		t.Errorf("preselected approver %v, want %s (%d)", m, centre.Name, centre.ID)
 	}
-	if !strings.Contains(body, "<strong>"+centre.Name+"</strong>") {
+	if !strings.Contains(body, "<strong>"+centre.DisplayName()+"</strong>") {
 		t.Errorf("step 04 does not name the jurisdiction's centre %s", centre.Name)
 	}
 	// Another centre without the confirmation: refused with the warning.
@@ -575,13 +575,22 @@ func TestSignupCertificateTaken(t *testing.T) {
 	b.consent()
 	res, body = b.postJSON("/signup/cert", b.signed(pki.PurposeSignup, iss))
 	wantStatus(t, "second signup, JSON", res, body, http.StatusConflict)
-	if code, msg := jsonError(t, body); code != domain.ECONFLICT || msg != signup.ErrCertTaken.Message {
-		t.Errorf("error %q %q, want %q %q", code, msg, domain.ECONFLICT, signup.ErrCertTaken.Message)
+	// The signer holds the certificate's key: it is their account.
+	haveAccount := translate("ko", "signup.have_account")
+	if code, msg := jsonError(t, body); code != domain.ECONFLICT || msg != haveAccount {
+		t.Errorf("error %q %q, want %q %q", code, msg, domain.ECONFLICT, haveAccount)
 	}
 	res, body = b.postForm("/signup/cert", form(b.signed(pki.PurposeSignup, iss)))
 	wantStatus(t, "second signup, form", res, body, http.StatusConflict)
-	if !strings.Contains(body, esc(signup.ErrCertTaken.Message)) {
-		t.Error("the step-02 page does not show ErrCertTaken's message")
+	if !strings.Contains(body, esc(haveAccount)) {
+		t.Error("the step-02 page does not say the account exists")
+	}
+	// [공동인증서 로그인] on the page, and no bare "(conflict)" code.
+	if !strings.Contains(body, `action="/login"`) || !strings.Contains(body, `data-cert-purpose="login"`) {
+		t.Error("the step-02 page does not offer [공동인증서 로그인]")
+	}
+	if strings.Contains(body, "(conflict)") {
+		t.Error("the step-02 page shows the code (conflict)")
 	}
 }
 

@@ -28,12 +28,17 @@ type asset struct {
 
 // assets serves the embedded static files under /static/. Each file is
 // served under its content-hashed name (css/app.3f2a91c0de.css) with a
-// year-long immutable cache, and under its plain name with revalidation
-// (for relative references the hashing cannot see, like ES module imports).
+// year-long immutable cache, and under its plain name with revalidation.
+// The url() references of CSS and the relative imports of ES modules are
+// rewritten to hashed names (static_modules.go), so a page that loads
+// hashed entry points loads only hashed, immutable files.
 type assets struct {
 	byName map[string]*asset // "css/app.3f2a91c0de.css" and "css/app.css"
 	hashed map[string]string // "css/app.css" -> "css/app.3f2a91c0de.css"
 	immut  map[string]bool   // hashed names
+	// deps lists, per JavaScript module, the hashed URLs of every module
+	// it imports, directly or not (for <link rel="modulepreload">).
+	deps map[string][]string
 }
 
 // cssURL matches url(...) references in CSS.
@@ -42,8 +47,8 @@ var cssURL = regexp.MustCompile(`url\(\s*(['"]?)([^'")]+)(['"]?)\s*\)`)
 // loadAssets reads every file under static/ in fsys, rewrites the url()
 // references in CSS to the hashed names, hashes and compresses.
 func loadAssets(fsys fs.FS) (*assets, error) {
-	a := &assets{byName: map[string]*asset{}, hashed: map[string]string{}, immut: map[string]bool{}}
-	var css []string
+	a := &assets{byName: map[string]*asset{}, hashed: map[string]string{}, immut: map[string]bool{}, deps: map[string][]string{}}
+	var css, js []string
 	add := func(name string, body []byte) {
 		sum := sha256.Sum256(body)
 		h := hex.EncodeToString(sum[:5])
@@ -75,6 +80,10 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 			css = append(css, name)
 			return nil
 		}
+		if path.Ext(name) == ".js" {
+			js = append(js, name)
+			return nil
+		}
 		b, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
@@ -84,6 +93,9 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: static assets: %w", err)
+	}
+	if err := a.addModules(fsys, js, add); err != nil {
+		return nil, err
 	}
 	for _, name := range css {
 		b, err := fs.ReadFile(fsys, "static/"+name)

@@ -422,12 +422,17 @@ func TestStaticAssets(t *testing.T) {
 		t.Error("decompressed CSS is not app.css")
 	}
 	// url() references now point at hashed names that are served too.
-	fontRef := regexp.MustCompile(`url\(\.\./vendor/krds/fonts/(PretendardGOV-Regular\.subset\.[0-9a-f]{10}\.woff2)\)`).FindStringSubmatch(string(css))
-	if fontRef == nil {
-		t.Fatal("app.css does not refer to the hashed font")
+	if !regexp.MustCompile(`url\(\.\./img/[^)]*\.[0-9a-f]{10}\.svg\)`).MatchString(string(css)) {
+		t.Error("app.css does not refer to hashed images")
 	}
 	if len(plain) == len(css) && string(plain) == string(css) {
 		t.Error("CSS served unrewritten")
+	}
+	fu, _ := e.s.assets.url("vendor/krds/css/fonts.css")
+	_, fontsCSS := e.browser().get(fu)
+	fontRef := regexp.MustCompile(`url\(\.\./fonts/(PretendardGOV-Regular-core\.[0-9a-f]{10}\.woff2)\)`).FindStringSubmatch(fontsCSS)
+	if fontRef == nil {
+		t.Fatal("fonts.css does not refer to the hashed font")
 	}
 	res = e.browser().do(httptest.NewRequest("GET", "/static/vendor/krds/fonts/"+fontRef[1], nil))
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "font/woff2" || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || res.Header.Get("Content-Encoding") != "" {

@@ -43,3 +43,23 @@ for (const form of document.querySelectorAll('form[data-confirm]')) {
     if (!window.confirm(form.dataset.confirm)) e.preventDefault();
   });
 }
+
+// A header checkbox with data-select-all="name" ticks every checkbox of
+// that name in its form (승인 관리's bulk decisions): checked when all are,
+// mixed (indeterminate) when some are. It is hidden without JavaScript.
+for (const all of document.querySelectorAll('input[type="checkbox"][data-select-all]')) {
+  const form = all.form || all.closest('form');
+  const boxes = () => Array.from(form.querySelectorAll(`input[type="checkbox"][name="${all.dataset.selectAll}"]`));
+  const sync = () => {
+    const b = boxes(), n = b.filter((x) => x.checked).length;
+    all.checked = n > 0 && n === b.length;
+    all.indeterminate = n > 0 && n < b.length;
+  };
+  all.hidden = false;
+  all.addEventListener('change', () => {
+    for (const b of boxes()) b.checked = all.checked;
+    all.indeterminate = false;
+  });
+  form.addEventListener('change', (e) => { if (e.target !== all && e.target.name === all.dataset.selectAll) sync(); });
+  sync();
+}

@@ -115,9 +115,32 @@ test('certificate dialog in headless Chromium', { skip: !bin && process.env.CI !
       const rows = await p.eval(`[...${D}.querySelectorAll('[data-list] tr')].map(r => [r.className, r.cells[0].textContent, r.cells[1].textContent.trim(), r.querySelector('input').disabled, r.cells[3].textContent])`);
       assert.deepEqual(rows[0], ['', '개인', '홍길동 test', false, 'gwanmun dev']);
       assert.match(rows[1][2], /^modern\.p12 \(암호 입력 후 표시\)$/);
-      assert.deepEqual(rows[2], ['gm-cert--expired', '개인', 'HKD(KILDONG.HONG)009104120200225191000030', true, 'yessign']);
+      // Expired: greyed, still selectable (to learn why it cannot be used);
+      // the name shown, the whole CN on hover.
+      assert.deepEqual(rows[2], ['gm-cert--expired', '개인', 'HKD(KILDONG.HONG)', false, 'yessign']);
+      assert.equal(await p.eval(`${D}.querySelector('tr.gm-cert--expired [title]').title`), 'HKD(KILDONG.HONG)009104120200225191000030');
       assert.match(await p.eval(`${D}.querySelector('tr.gm-cert--expired').cells[2].textContent`), /^2020-03-25 만료$/);
+      // Readable although greyed: WCAG AA contrast for the row and its badge.
+      const contrast = await p.eval(`(() => {
+        const rgb = (s) => s.match(/\\d+/g).slice(0, 3).map(Number);
+        const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+        const ratio = (a, b) => { const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((m, n) => n - m); return (x + 0.05) / (y + 0.05); };
+        const td = ${D}.querySelector('tr.gm-cert--expired td'), badge = ${D}.querySelector('tr.gm-cert--expired .gm-cert__badge');
+        return [ratio(getComputedStyle(td).color, getComputedStyle(td).backgroundColor), ratio(getComputedStyle(badge).color, getComputedStyle(badge).backgroundColor)];
+      })()`);
+      assert.ok(contrast[0] >= 4.5 && contrast[1] >= 4.5, `contrast ${contrast}`);
       assert.equal(await p.eval(`${D}.querySelectorAll('[role=tab][aria-disabled=true]').length`), 3);
+    });
+
+    await t.test('choosing the expired certificate says why, with its date', async () => {
+      await p.eval(`${D}.querySelector('tr.gm-cert--expired td').click()`);
+      await p.until(`${msg}.includes('2020-03-25')`);
+      assert.match(await p.eval(msg), /HKD\(KILDONG\.HONG\)님의 인증서는 2020-03-25에 만료되어 사용할 수 없습니다\..*갱신.*인증서 재등록/);
+      await p.eval(`${D}.querySelector('#gm-cert-password').value = 'x'; ${D}.querySelector('[data-act=ok]').click()`);
+      await p.until(`${msg}.includes('2020-03-25')`);
+      assert.equal(await p.eval(`${D}.querySelector('#gm-cert-password').getAttribute('aria-invalid')`), 'true');
+      await p.eval(`${D}.querySelector('[data-list] tr').cells[0].click()`); // back to the valid one
+      await p.until(`${msg} === ''`);
     });
 
     await t.test('view certificate', async () => {

@@ -42,21 +42,44 @@ export async function p12Entry(p12, source = '') {
 }
 
 /**
+ * displayName returns the person's part of an NPKI subject CN, which
+ * appends an identifier to the name: "홍길동()0020261207..." gives
+ * "홍길동", "HKD(KILDONG.HONG)0091..." gives "HKD(KILDONG.HONG)". A CN of
+ * another shape is returned whole.
+ */
+export function displayName(cn) {
+  const m = /^([^()]+)\(([^()]*)\)[0-9A-Za-z]*$/.exec(cn || '');
+  if (!m) return cn || '';
+  return m[2] ? `${m[1]}(${m[2]})` : m[1];
+}
+
+/**
  * describe returns what the table shows for an entry at time now:
- * class (personal/institution/unknown), user (subject CN), expiry,
- * issuer (O, else CN), and the expired / expiring-soon flags.
+ * class (personal/institution/unknown), user (the name of the subject CN,
+ * see displayName) and cn (the whole CN), validity, issuer (O, else CN),
+ * and the flags: expired (past notAfter), notYetValid (before notBefore),
+ * unusable (either), expiringSoon.
  */
 export function describe(entry, now = new Date()) {
   const c = entry.cert;
-  if (!c) return { cls: 'unknown', user: entry.source, notAfter: null, issuer: '', expired: false, expiringSoon: false, locked: true };
+  if (!c) {
+    return { cls: 'unknown', user: entry.source, cn: entry.source, notBefore: null, notAfter: null, issuer: '',
+      expired: false, notYetValid: false, unusable: false, expiringSoon: false, locked: true };
+  }
   const left = c.notAfter.getTime() - now.getTime();
+  const cn = c.subject.get('CN') || c.subject.string;
+  const expired = left < 0, notYetValid = c.notBefore.getTime() > now.getTime();
   return {
     cls: classify(c.policy),
-    user: c.subject.get('CN') || c.subject.string,
+    user: displayName(cn),
+    cn,
+    notBefore: c.notBefore,
     notAfter: c.notAfter,
     issuer: c.issuer.get('O') || c.issuer.get('CN'),
-    expired: left < 0 || c.notBefore.getTime() > now.getTime(),
-    expiringSoon: left >= 0 && left < EXPIRY_WARNING_DAYS * 86400e3,
+    expired,
+    notYetValid,
+    unusable: expired || notYetValid,
+    expiringSoon: !expired && !notYetValid && left < EXPIRY_WARNING_DAYS * 86400e3,
     locked: false,
   };
 }

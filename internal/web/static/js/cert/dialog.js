@@ -100,8 +100,8 @@ class Dialog {
     this.el.showModal();
     await this.loadRemembered();
     this.render();
-    const first = this.el.querySelector('input[name="gm-cert-pick"]:not(:disabled)');
-    (first || this.q('[data-act="find"]')).focus();
+    const first = this.el.querySelector('tr:not(.gm-cert--expired) input[name="gm-cert-pick"]');
+    (first || this.el.querySelector('input[name="gm-cert-pick"]') || this.q('[data-act="find"]')).focus();
     if (first) { first.checked = true; this.selected = first.value; }
     return done;
   }
@@ -129,8 +129,22 @@ class Dialog {
 
   /** say shows (and announces) a message; status messages use the polite region. */
   say(text, polite = false) {
-    this.q(polite ? '[data-status]' : '[data-msg]').textContent = text;
-    if (!polite) this.q('[data-status]').textContent = '';
+    const msg = this.q('[data-msg]');
+    if (polite) {
+      this.q('[data-status]').textContent = text;
+      msg.textContent = '';
+    } else {
+      this.q('[data-status]').textContent = '';
+      // The alert sits above the footer, outside the scrolling body, so it
+      // is in view at every size; emptied first so a repeat is announced.
+      msg.textContent = '';
+      const seq = (this.msgSeq = (this.msgSeq || 0) + 1);
+      if (text) setTimeout(() => { if (this.msgSeq === seq) msg.textContent = text; }, 30);
+    }
+    if (polite) this.msgSeq = (this.msgSeq || 0) + 1;
+    const pw = this.q('#gm-cert-password');
+    if (!polite && text) pw.setAttribute('aria-invalid', 'true');
+    else pw.removeAttribute('aria-invalid');
   }
 
   setLocation(loc) {
@@ -170,8 +184,7 @@ class Dialog {
   onChange(e) {
     const n = e.target;
     if (n.name === 'gm-cert-pick') {
-      this.selected = n.value;
-      if (!this.q('#gm-cert-details').hidden) this.showDetails();
+      this.picked(n.value);
     } else if (n.dataset.input === 'folder' || n.dataset.input === 'files') {
       this.add(Promise.resolve(fromFileList(n.files)));
       n.value = '';
@@ -184,7 +197,7 @@ class Dialog {
     const row = e.target.closest('tr[data-id]');
     if (row && !e.target.closest('input')) {
       const r = row.querySelector('input');
-      if (!r.disabled) { r.checked = true; r.focus(); this.selected = r.value; }
+      r.checked = true; r.focus(); this.picked(r.value);
       return;
     }
     const act = e.target.closest('[data-act]');
@@ -225,8 +238,12 @@ class Dialog {
       this.render();
       if (entries.length) {
         this.say(this.tr('found', entries.length), true);
-        const pick = this.el.querySelector(`input[name="gm-cert-pick"][value="${entries[0].id}"]:not(:disabled)`);
+        const usable = entries.find((x) => !describe(x).unusable);
+        const pick = usable && this.el.querySelector(`input[name="gm-cert-pick"][value="${usable.id}"]`);
         if (pick) { pick.checked = true; this.selected = pick.value; }
+        else if (Array.from(this.entries.values()).every((x) => describe(x).unusable)) {
+          this.say([this.tr('noneUsable'), ...entries.map((x) => this.unusableReason(x))].join(' '));
+        }
       } else {
         this.say(errors.length ? this.tr('malformed') : this.tr('foundNone'));
       }
@@ -240,25 +257,39 @@ class Dialog {
     body.textContent = '';
     const now = new Date();
     const sorted = Array.from(this.entries.values()).map((e) => [e, describe(e, now)])
-      .sort((a, b) => Number(a[1].expired) - Number(b[1].expired) || (b[1].notAfter || 0) - (a[1].notAfter || 0));
+      .sort((a, b) => Number(a[1].unusable) - Number(b[1].unusable) || (b[1].notAfter || 0) - (a[1].notAfter || 0));
+    let n = 0;
     for (const [e, d] of sorted) {
       const tr = document.createElement('tr');
       tr.dataset.id = e.id;
-      if (d.expired) tr.className = 'gm-cert--expired';
-      else if (d.expiringSoon) tr.className = 'gm-cert--soon';
+      if (d.unusable) {
+        // Greyed but selectable: choosing it says why it cannot be used.
+        tr.className = 'gm-cert--expired';
+        tr.dataset.state = d.expired ? 'expired' : 'not-yet-valid';
+      } else if (d.expiringSoon) tr.className = 'gm-cert--soon';
       const cell = (text, cls) => { const td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.append(td); return td; };
       cell(this.tr(d.cls));
-      const user = cell('');
+      const user = cell('', 'gm-cert__user');
       const label = document.createElement('label');
       const radio = document.createElement('input');
-      Object.assign(radio, { type: 'radio', name: 'gm-cert-pick', value: e.id, disabled: d.expired, checked: e.id === this.selected && !d.expired });
-      label.append(radio, ' ', d.locked ? `${d.user} (${this.tr('locked')})` : d.user);
+      Object.assign(radio, { type: 'radio', name: 'gm-cert-pick', value: e.id, checked: e.id === this.selected });
+      // The name; the whole CN on hover and in [인증서 보기].
+      const name = document.createElement('span');
+      name.textContent = d.locked ? `${d.user} (${this.tr('locked')})` : d.user;
+      if (d.cn && d.cn !== d.user) name.title = d.cn;
+      label.append(radio, ' ', name);
       user.append(label);
-      const exp = cell(d.notAfter ? ymd(d.notAfter) : '—');
-      if (d.expired || d.expiringSoon) {
+      const exp = cell('', 'gm-cert__date');
+      const date = document.createElement('span');
+      date.textContent = d.notAfter ? ymd(d.notAfter) : '—';
+      exp.append(date);
+      if (d.unusable || d.expiringSoon) {
         const badge = document.createElement('span');
         badge.className = 'gm-cert__badge';
-        badge.textContent = this.tr(d.expired ? 'expired' : 'expiringSoon');
+        badge.id = `gm-cert-badge-${n++}`;
+        badge.textContent = this.tr(d.expired ? 'expired' : d.notYetValid ? 'notYetValid' : 'expiringSoon');
+        if (d.notYetValid) badge.title = this.tr('validFrom', ymd(d.notBefore));
+        radio.setAttribute('aria-describedby', badge.id);
         exp.append(' ', badge);
       }
       cell(d.issuer || '—');
@@ -266,6 +297,30 @@ class Dialog {
     }
     this.q('[data-empty]').hidden = this.entries.size > 0;
     if (this.selected && !this.entries.has(this.selected)) this.selected = null;
+  }
+
+  /** picked records a choice and says at once why an unusable one cannot be used. */
+  picked(id) {
+    this.selected = id;
+    if (!this.q('#gm-cert-details').hidden) this.showDetails();
+    const e = this.entries.get(id);
+    const why = e && this.unusableReason(e);
+    this.say(why || '', !why);
+  }
+
+  /**
+   * unusableReason explains, with its dates and what to do, why entry e
+   * cannot be used now ('' when it can). The advice depends on the purpose:
+   * a renewed certificate logs in only after 인증서 재등록.
+   */
+  unusableReason(e) {
+    const d = describe(e);
+    if (!d.unusable) return '';
+    const o = this.opts || {};
+    if (d.expired) {
+      return this.tr('expiredCert', d.user, ymd(d.notAfter)) + (o.purpose === 'login' ? ' ' + this.tr('expiredLogin') : '');
+    }
+    return this.tr('notYetValidCert', d.user, ymd(d.notBefore));
   }
 
   toggleDetails(btn) {
@@ -307,8 +362,14 @@ class Dialog {
     const r = this.el.querySelector('input[name="gm-cert-pick"]:checked');
     const e = r && this.entries.get(r.value);
     if (!e) {
-      this.say(this.tr('selectFirst'));
-      if (!quiet) (this.el.querySelector('input[name="gm-cert-pick"]:not(:disabled)') || this.q('[data-act="find"]')).focus();
+      const all = Array.from(this.entries.values());
+      if (all.length && all.every((x) => describe(x).unusable)) {
+        // Only unusable certificates: say which and why, not just "select".
+        this.say([this.tr('noneUsable'), ...all.map((x) => this.unusableReason(x))].join(' '));
+      } else {
+        this.say(this.tr('selectFirst'));
+      }
+      if (!quiet) (this.el.querySelector('input[name="gm-cert-pick"]') || this.q('[data-act="find"]')).focus();
       return null;
     }
     return e;
@@ -331,6 +392,8 @@ class Dialog {
     const e = this.current();
     if (!e) return;
     const pwInput = this.q('#gm-cert-password');
+    const why = this.unusableReason(e);
+    if (why) { this.say(why); return; }
     const password = pwInput.value;
     if (!password) { this.say(this.tr('enterPassword')); pwInput.focus(); return; }
     const o = this.opts;
@@ -343,7 +406,7 @@ class Dialog {
       const u = await unlock(e, password);
       this.tries.delete(e.id);
       const d = describe({ cert: u.cert });
-      if (d.expired) { this.say(this.tr('expiredCert')); return; }
+      if (d.unusable) { this.say(this.unusableReason({ cert: u.cert })); return; }
       if (personalOnly && d.cls !== 'personal') { this.say(this.tr('personalOnly')); return; }
       const ch = await fetchChallenge(o.challengeURL, o.purpose, o.csrfToken);
       const signature = await signWith(u, challengeBytes(o.purpose, ch.origin, ch.nonce));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createPublicKey, createPrivateKey, verify as nodeVerify, randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { npkiEntry, p12Entry, unlock, signWith, describe } from './certs.js';
+import { npkiEntry, p12Entry, unlock, signWith, describe, displayName } from './certs.js';
 import { decryptPrivateKey, pbkdf1, utf8 } from './pbe.js';
 import { parsePrivateKeyInfo } from './key.js';
 import { seedCbcEncrypt } from './seed.js';
@@ -30,6 +30,13 @@ const isWrongPassword = (e) => e.code === 'wrong-password';
 
 test('yessign fixture present', () => assert.ok(FIX, 'yessign fixture not found'));
 
+test('displayName: the name part of an NPKI CN', () => {
+  assert.equal(displayName('홍길동()0020261207123456789012'), '홍길동');
+  assert.equal(displayName('HKD(KILDONG.HONG)009104120200225191000030'), 'HKD(KILDONG.HONG)');
+  assert.equal(displayName('홍길동 test'), '홍길동 test');
+  assert.equal(displayName(''), '');
+});
+
 test('yessign certificate: fields, class, expired', () => {
   const e = npkiEntry(fix('signCert.der'), fix('signPri.key'), 'NPKI/yessign/USER/cn=HKD');
   const c = e.cert;
@@ -42,10 +49,13 @@ test('yessign certificate: fields, class, expired', () => {
   assert.equal(c.policy, '1.2.410.200005.1.1.4');
   assert.deepEqual(c.keyUsage, ['digitalSignature', 'nonRepudiation']);
   const d = describe(e, new Date('2026-01-01'));
-  assert.deepEqual([d.cls, d.user, d.issuer, d.expired, d.expiringSoon], ['personal', 'HKD(KILDONG.HONG)009104120200225191000030', 'yessign', true, false]);
+  assert.deepEqual([d.cls, d.user, d.cn, d.issuer, d.expired, d.notYetValid, d.unusable, d.expiringSoon],
+    ['personal', 'HKD(KILDONG.HONG)', 'HKD(KILDONG.HONG)009104120200225191000030', 'yessign', true, false, true, false]);
   const soon = describe(e, new Date('2020-03-10T00:00:00Z'));
-  assert.deepEqual([soon.expired, soon.expiringSoon], [false, true]);
-  assert.equal(describe(e, new Date('2020-02-24T14:00:00Z')).expired, true, 'not yet valid counts as unusable');
+  assert.deepEqual([soon.expired, soon.unusable, soon.expiringSoon], [false, false, true]);
+  const early = describe(e, new Date('2020-02-24T14:00:00Z'));
+  assert.deepEqual([early.expired, early.notYetValid, early.unusable, early.expiringSoon], [false, true, true, false],
+    'not yet valid: unusable, but not expired');
 });
 
 test('yessign signPri.key: R value and the published TEST_MSG signature', async () => {
