@@ -39,7 +39,7 @@ func TestApprovePrivilegedNeedsConfirm(t *testing.T) {
 
 	e.confirmSessions(prov)
 	res, body = c.postForm("/approvals/decide", decideForm("approve", "", priv.ID))
-	wantStatus(t, "confirmed approval", res, body, http.StatusOK)
+	wantStatus(t, "confirmed approval", res, body, http.StatusSeeOther) // Post/Redirect/Get to the inbox
 	if e.requestStatus(priv.ID) != domain.RequestApproved {
 		t.Fatalf("status after a confirmed approval: %s", e.requestStatus(priv.ID))
 	}
@@ -49,7 +49,7 @@ func TestApprovePrivilegedNeedsConfirm(t *testing.T) {
 	plain := e.fileRequest(kim, e.demo.UserRoleID, "HC-11110", "")
 	ap, apc := e.demoAccount("approver11110")
 	res, body = e.signedIn(ap, apc).postForm("/approvals/decide", decideForm("approve", "", plain.ID))
-	wantStatus(t, "approve an ordinary role", res, body, http.StatusOK)
+	wantStatus(t, "approve an ordinary role", res, body, http.StatusSeeOther)
 	if e.requestStatus(plain.ID) != domain.RequestApproved {
 		t.Fatalf("ordinary approval: %s", e.requestStatus(plain.ID))
 	}
