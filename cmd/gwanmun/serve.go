@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gwanmun/gwanmun/internal/access"
+	"github.com/gwanmun/gwanmun/internal/firstrun"
 	"github.com/gwanmun/gwanmun/internal/notify"
 	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/privacy"
@@ -224,6 +225,14 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 			return err
 		}
 		cfg.CSRFKey = key
+	}
+	// A fresh database gets the manual's consent text, so that signup
+	// works before an administrator writes their own (docs/operations.md).
+	if c, added, err := firstrun.EnsureConsent(ctx, st, time.Now()); err != nil {
+		ln.Close()
+		return err
+	} else if added {
+		log.Info("added the default consent text; change it at /admin/consent", "version", c.Version)
 	}
 	dispatcher, err := mailDispatcher(st, log)
 	if err != nil {

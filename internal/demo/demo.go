@@ -28,15 +28,13 @@ import (
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/firstrun"
 	"github.com/gwanmun/gwanmun/internal/importer"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
 //go:embed data/institutions.csv data/systems.json data/accounts.csv
 var files embed.FS
-
-//go:embed data/consent-v1.txt
-var consentV1 string
 
 // Codes of the seeded systems and roles, for callers that look them up.
 const (
@@ -294,8 +292,9 @@ func seedSystems(ctx context.Context, q store.Queries, now time.Time, res *Resul
 }
 
 // ConsentText returns the text of consent version 1, the manual's
-// 개인정보 수집(이용) 및 동의 안내.
-func ConsentText() string { return consentV1 }
+// 개인정보 수집(이용) 및 동의 안내 (the default every fresh database gets,
+// firstrun.ConsentText).
+func ConsentText() string { return firstrun.ConsentText() }
 
 func seedConsent(ctx context.Context, q store.Queries, now time.Time, res *Result) error {
 	latest, err := q.LatestConsentVersion(ctx)
