@@ -25,10 +25,15 @@ import (
 const (
 	AdminSystemCode = "portal-admin"
 	AdminRoleCode   = "national-admin"
-	adminSystemName = "관문 포털 관리"
-	adminSystemDesc = "포털 운영: 관리자 콘솔(/admin)을 쓰는 관리자 권한 (portal administration)"
-	adminRoleName   = "포털 관리자(질병관리청)"
-	adminRoleDesc   = "전국 관리자. 신청할 수 없고 gwanmun admin bootstrap 또는 관리자 콘솔에서만 부여됩니다 (national administrator; never requested)."
+	// ProvinceRoleCode is the province administrators' role, which
+	// national administrators approve.
+	ProvinceRoleCode = "province-admin"
+	adminSystemName  = "관문 포털 관리"
+	adminSystemDesc  = "포털 운영: 관리자 콘솔(/admin)을 쓰는 관리자 권한 (portal administration)"
+	adminRoleName    = "포털 관리자(질병관리청)"
+	adminRoleDesc    = "전국 관리자. 신청할 수 없고 gwanmun admin bootstrap 또는 관리자 콘솔의 승인자 관리에서만 부여됩니다 (national administrator; never requested)."
+	provinceRoleName = "포털 관리자(시도)"
+	provinceRoleDesc = "시도 관리자: 관할 기관과 사용자를 관리합니다. 질병관리청 관리자가 승인합니다 (province administrator)."
 )
 
 // CLIActor is the audit actor of the operator's commands.
@@ -207,8 +212,12 @@ func (res *BootstrapResult) adopt(ctx context.Context, q store.Queries, in Admin
 }
 
 // adminRole finds the administration role national administrators hold,
-// creating the portal's administration system and role when the database
-// has none.
+// creating the portal's administration system and its two roles when
+// missing: 포털 관리자(질병관리청), held by national administrators, and
+// 포털 관리자(시도), which province staff request and national
+// administrators approve. Because the province role names the national
+// one as its approver role, the console's 승인자 관리 (/admin/approvers)
+// grants further national administrators, with 본인 확인.
 func (res *BootstrapResult) adminRole(ctx context.Context, q store.Queries, now time.Time) error {
 	if res.User.Status != domain.UserActive {
 		res.User.Status, res.User.UpdatedAt = domain.UserActive, now
@@ -229,26 +238,37 @@ func (res *BootstrapResult) adminRole(ctx context.Context, q store.Queries, now 
 	} else if err != nil {
 		return err
 	}
-	role, err := q.GetRoleByCode(ctx, sys.ID, AdminRoleCode)
-	if errors.Is(err, store.ErrNotFound) {
-		role = domain.Role{SystemID: sys.ID, Code: AdminRoleCode, Name: adminRoleName, Description: adminRoleDesc,
-			ApproverKind: domain.KindNational, NeedsPersonalCert: true, Admin: true, CreatedAt: now}
-		if err := q.CreateRole(ctx, &role); err != nil {
-			return fmt.Errorf("create role %s: %w", AdminRoleCode, err)
-		}
-		res.CreatedRole = true
-		if err := audit.Log(ctx, q, CLIActor, "admin.role.create", "role", role.ID,
-			map[string]any{"system_id": sys.ID, "code": role.Code, "admin": true}, now); err != nil {
-			return err
-		}
-	} else if err != nil {
+	national, err := res.ensureRole(ctx, q, domain.Role{SystemID: sys.ID, Code: AdminRoleCode, Name: adminRoleName,
+		Description: adminRoleDesc, ApproverKind: domain.KindNational, NeedsPersonalCert: true, Admin: true, CreatedAt: now}, now)
+	if err != nil {
 		return err
 	}
-	if !role.Admin || !role.RetiredAt.IsZero() {
-		return fmt.Errorf("role %s/%s exists but is not a live administration role: fix it in the database's admin console or remove it", sys.Code, role.Code)
+	if _, err := res.ensureRole(ctx, q, domain.Role{SystemID: sys.ID, Code: ProvinceRoleCode, Name: provinceRoleName,
+		Description: provinceRoleDesc, RequestableBy: []domain.InstitutionKind{domain.KindProvince}, ApproverKind: domain.KindNational,
+		ApproverRoleID: national.ID, NeedsPersonalCert: true, Admin: true, CreatedAt: now}, now); err != nil {
+		return err
 	}
-	res.System, res.Role = sys, role
+	if !national.Admin || !national.RetiredAt.IsZero() {
+		return fmt.Errorf("role %s/%s exists but is not a live administration role: fix it in the admin console (/admin/systems) or give it another code", sys.Code, national.Code)
+	}
+	res.System, res.Role = sys, national
 	return nil
+}
+
+// ensureRole returns the role of want's system and code, creating want
+// when there is none.
+func (res *BootstrapResult) ensureRole(ctx context.Context, q store.Queries, want domain.Role, now time.Time) (domain.Role, error) {
+	role, err := q.GetRoleByCode(ctx, want.SystemID, want.Code)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return role, err
+	}
+	role = want
+	if err := q.CreateRole(ctx, &role); err != nil {
+		return role, fmt.Errorf("create role %s: %w", role.Code, err)
+	}
+	res.CreatedRole = true
+	return role, audit.Log(ctx, q, CLIActor, "admin.role.create", "role", role.ID,
+		map[string]any{"system_id": role.SystemID, "code": role.Code, "admin": role.Admin, "approver_role_id": role.ApproverRoleID}, now)
 }
 
 // ActiveNationalAdmin returns an active national administrator at now, or
