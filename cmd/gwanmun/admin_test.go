@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +249,56 @@ func testAdminBootstrap(t *testing.T, ca string, npki map[string]string, db stri
 	}
 	if who, err := firstrun.ActiveNationalAdmin(ctx, st, time.Now()); err != nil || who == nil || who.LoginID != "kdcaadmin" {
 		t.Errorf("ActiveNationalAdmin = %+v, %v", who, err)
+	}
+
+	// The next national administrator is granted in the console, after
+	// the administrator's 본인 확인: a national-agency user who signed up.
+	kdca, err := st.GetInstitutionByCode(ctx, "KDCA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := domain.User{LoginID: "kdcanext", Name: "김민지", InstitutionID: kdca.ID, Status: domain.UserPending,
+		Pseudonym: "p-kdcanext", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := st.CreateUser(ctx, &next); err != nil {
+		t.Fatal(err)
+	}
+	_, menu := get("/menu")
+	m = regexp.MustCompile(`<meta name="csrf-token" content="([^"]*)">`).FindStringSubmatch(menu)
+	if m == nil {
+		t.Fatal("no CSRF token on /menu")
+	}
+	grant := func() (int, string) {
+		form := url.Values{"csrf_token": {m[1]}, "role": {strconv.FormatInt(national.ID, 10)}, "login_id": {"kdcanext"}}
+		res, err := hc.PostForm(base+"/admin/approvers/grant", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	held := func() int {
+		g, err := st.ListGrants(ctx, store.GrantFilter{UserID: next.ID, RoleID: national.ID, ActiveAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(g)
+	}
+	if status, _ := grant(); held() != 0 {
+		t.Fatalf("grant without 본인 확인 (%d) granted the role", status)
+	}
+	status, body = postJSON("/auth/challenge", m[1], map[string]string{"purpose": "confirm"})
+	if status != http.StatusOK || json.Unmarshal(body, &ch) != nil {
+		t.Fatalf("confirm challenge: %d %s", status, body)
+	}
+	signed, errs, code = runMain(t, "sign", "-nonce", ch.Nonce, "-purpose", "confirm", "-origin", ch.Origin, "-password-file", pwFile, "-npki", filepath.Join(ca, "certs", "personal"))
+	if code != 0 || json.Unmarshal([]byte(signed), &so) != nil {
+		t.Fatalf("sign confirm: %s", errs)
+	}
+	if status, body = postJSON("/auth/confirm", m[1], so); status != http.StatusOK {
+		t.Fatalf("POST /auth/confirm: %d %s", status, body)
+	}
+	if status, page := grant(); status != http.StatusOK || held() != 1 || !strings.Contains(page, "승인자 권한을 부여했습니다") {
+		t.Fatalf("grant after 본인 확인: %d, %d grants\n%s", status, held(), page)
 	}
 }
