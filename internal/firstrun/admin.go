@@ -121,6 +121,13 @@ func Bootstrap(ctx context.Context, st store.Store, in Admin, now time.Time) (Bo
 			return err
 		}
 
+		activated := res.User.Status != domain.UserActive
+		if activated { // a pending signup: the grant activates it, as an approval would
+			res.User.Status, res.User.UpdatedAt = domain.UserActive, now
+			if err := q.UpdateUser(ctx, &res.User); err != nil {
+				return err
+			}
+		}
 		if err := res.adminRole(ctx, q, now); err != nil {
 			return err
 		}
@@ -129,7 +136,7 @@ func Bootstrap(ctx context.Context, st store.Store, in Admin, now time.Time) (Bo
 			return fmt.Errorf("grant: %w", err)
 		}
 		return audit.Log(ctx, q, CLIActor, "admin.bootstrap", "user", res.User.ID,
-			map[string]any{"role_id": res.Role.ID, "grant_id": res.Grant.ID, "institution_id": inst.ID, "created_user": res.CreatedUser}, now)
+			map[string]any{"role_id": res.Role.ID, "grant_id": res.Grant.ID, "institution_id": inst.ID, "created_user": res.CreatedUser, "activated": activated && !res.CreatedUser}, now)
 	})
 	return res, err
 }
@@ -201,9 +208,7 @@ func (res *BootstrapResult) adopt(ctx context.Context, q store.Queries, in Admin
 	}
 	switch u.Status {
 	case domain.UserActive:
-	case domain.UserPending:
-		// A signup waiting for its first approval: the grant activates it,
-		// as an approval would.
+	case domain.UserPending: // a signup waiting for its first approval
 	default:
 		return fmt.Errorf("the certificate's account %s is %s", u.LoginID, u.Status)
 	}
@@ -219,12 +224,6 @@ func (res *BootstrapResult) adopt(ctx context.Context, q store.Queries, in Admin
 // one as its approver role, the console's 승인자 관리 (/admin/approvers)
 // grants further national administrators, with 본인 확인.
 func (res *BootstrapResult) adminRole(ctx context.Context, q store.Queries, now time.Time) error {
-	if res.User.Status != domain.UserActive {
-		res.User.Status, res.User.UpdatedAt = domain.UserActive, now
-		if err := q.UpdateUser(ctx, &res.User); err != nil {
-			return err
-		}
-	}
 	sys, err := q.GetSystemByCode(ctx, AdminSystemCode)
 	if errors.Is(err, store.ErrNotFound) {
 		sys = domain.System{Code: AdminSystemCode, Name: adminSystemName, Description: adminSystemDesc, CreatedAt: now}
