@@ -96,8 +96,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if f.helpPhone == "" {
 		f.helpPhone = "000-0000-0000"
 	}
-	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{Demo: true, DemoInfo: d.info, Notices: notices,
-		ConsentTranslations: demo.ConsentTranslations()})
+	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{Demo: true, DemoInfo: d.info, Notices: notices})
 }
 
 // removeSQLite deletes a SQLite database file and its WAL files, so the

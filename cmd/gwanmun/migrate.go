@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
+	"github.com/gwanmun/gwanmun/internal/firstrun"
 	"github.com/gwanmun/gwanmun/internal/store/sqlstore"
 )
 
@@ -21,7 +23,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gwanmun migrate [--db URL]\n\nApplies pending schema migrations and prints the schema version.")
+		fmt.Fprintln(stderr, "usage: gwanmun migrate [--db URL]\n\nApplies pending schema migrations, adds the default consent text to a database without one, and prints the schema version.")
 		fs.PrintDefaults()
 	}
 	db := addDBFlag(fs)
@@ -38,11 +40,20 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer st.Close()
+	// The manual's consent text, when the database has none: signup needs
+	// one (docs/operations.md, "First day").
+	c, added, err := firstrun.EnsureConsent(ctx, st, time.Now())
+	if err != nil {
+		return err
+	}
 	dialect := "sql"
 	if s, ok := st.(*sqlstore.Store); ok {
 		dialect = string(s.Dialect())
 	}
 	fmt.Fprintf(stdout, "schema version %d (%s, %s)\n", sqlstore.SchemaVersion(), dialect, redactDB(*db))
+	if added {
+		fmt.Fprintf(stdout, "added the default consent text as version %d (change it at /admin/consent)\n", c.Version)
+	}
 	return nil
 }
 

@@ -104,11 +104,15 @@ func generatedTables(t *testing.T) map[string]string {
 	rs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	var rf restoreFlags
 	rf.register(rs)
+	ab := flag.NewFlagSet("admin bootstrap", flag.ContinueOnError)
+	var abf bootstrapFlags
+	abf.register(ab)
 	return map[string]string{
-		"serve flags":   flagTable(serve),
-		"env only":      env.String(),
-		"backup flags":  flagTable(bk),
-		"restore flags": flagTable(rs),
+		"admin bootstrap flags": flagTable(ab),
+		"serve flags":           flagTable(serve),
+		"env only":              env.String(),
+		"backup flags":          flagTable(bk),
+		"restore flags":         flagTable(rs),
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gwanmun/gwanmun/internal/access"
+	"github.com/gwanmun/gwanmun/internal/firstrun"
 	"github.com/gwanmun/gwanmun/internal/notify"
 	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/privacy"
@@ -93,12 +94,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, defaultDB string) {
 	fs.StringVar(&f.db, "db", env("GWANMUN_DB", defaultDB), "database: a SQLite file path or sqlite: URL, or a postgres:// URL (env GWANMUN_DB)")
 	fs.StringVar(&f.siteName, "site-name", env("GWANMUN_SITE_NAME", "관문 포털"), "site name shown on every page (env GWANMUN_SITE_NAME)")
 	fs.StringVar(&f.baseURL, "base-url", env("GWANMUN_BASE_URL", ""), "public origin, e.g. https://portal.example (env GWANMUN_BASE_URL; default http://ADDR)")
-	fs.StringVar(&f.trustDir, "trust-dir", env("GWANMUN_TRUST_DIR", ""), "trust store: a folder with roots/ and intermediates/ certificate files (env GWANMUN_TRUST_DIR)")
-	fs.StringVar(&f.devCA, "dev-ca", env("GWANMUN_DEV_CA", ""), "also trust the development CA saved in this folder (env GWANMUN_DEV_CA)")
-	fs.Var(&f.crlFiles, "crl-file", "a CRL file to check revocation against (repeatable)")
-	fs.BoolVar(&f.fetchCRL, "fetch-crl", env("GWANMUN_FETCH_CRL", "true") == "true", "fetch the http(s) CRL distribution points certificates name (env GWANMUN_FETCH_CRL)")
-	fs.BoolVar(&f.ocsp, "ocsp", env("GWANMUN_OCSP", "false") == "true", "ask the OCSP responders certificates name (env GWANMUN_OCSP)")
-	fs.BoolVar(&f.hardFail, "revocation-hard-fail", env("GWANMUN_REVOCATION_HARD_FAIL", "false") == "true", "refuse certificates whose revocation status cannot be checked (env GWANMUN_REVOCATION_HARD_FAIL)")
+	f.registerTrust(fs)
 	fs.DurationVar(&f.sessionIdle, "session-idle", envDuration("GWANMUN_SESSION_IDLE", 30*time.Minute), "log out after this long idle (env GWANMUN_SESSION_IDLE)")
 	fs.DurationVar(&f.sessionMax, "session-max", envDuration("GWANMUN_SESSION_MAX", 12*time.Hour), "end every session this long after login (env GWANMUN_SESSION_MAX)")
 	fs.StringVar(&f.helpPhone, "help-phone", env("GWANMUN_HELP_PHONE", ""), "help-desk phone shown on the home page (env GWANMUN_HELP_PHONE)")
@@ -110,6 +106,17 @@ func (f *serveFlags) register(fs *flag.FlagSet, defaultDB string) {
 	fs.StringVar(&f.csrfKeyFile, "csrf-key-file", env("GWANMUN_CSRF_KEY_FILE", ""), "file holding the key (at least 32 bytes, e.g. base64 of 32 random bytes) that signs anonymous visitors' CSRF cookies; processes behind one load balancer must share it (env GWANMUN_CSRF_KEY_FILE; default a random key per process)")
 	f.registerEdge(fs)
 	fs.StringVar(&f.logJSON, "log-format", env("GWANMUN_LOG_FORMAT", "text"), "log format: text or json (env GWANMUN_LOG_FORMAT)")
+}
+
+// registerTrust defines the certificate verifier's flags (the trust store
+// and revocation checking), which serve, demo and admin bootstrap share.
+func (f *serveFlags) registerTrust(fs *flag.FlagSet) {
+	fs.StringVar(&f.trustDir, "trust-dir", env("GWANMUN_TRUST_DIR", ""), "trust store: a folder with roots/ and intermediates/ certificate files (env GWANMUN_TRUST_DIR)")
+	fs.StringVar(&f.devCA, "dev-ca", env("GWANMUN_DEV_CA", ""), "also trust the development CA saved in this folder (env GWANMUN_DEV_CA)")
+	fs.Var(&f.crlFiles, "crl-file", "a CRL file to check revocation against (repeatable)")
+	fs.BoolVar(&f.fetchCRL, "fetch-crl", env("GWANMUN_FETCH_CRL", "true") == "true", "fetch the http(s) CRL distribution points certificates name (env GWANMUN_FETCH_CRL)")
+	fs.BoolVar(&f.ocsp, "ocsp", env("GWANMUN_OCSP", "false") == "true", "ask the OCSP responders certificates name (env GWANMUN_OCSP)")
+	fs.BoolVar(&f.hardFail, "revocation-hard-fail", env("GWANMUN_REVOCATION_HARD_FAIL", "false") == "true", "refuse certificates whose revocation status cannot be checked (env GWANMUN_REVOCATION_HARD_FAIL)")
 }
 
 func (f *serveFlags) logger(w io.Writer) *slog.Logger {
@@ -230,6 +237,17 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 			return err
 		}
 		cfg.CSRFKey = key
+	}
+	// A fresh database gets the manual's consent text, so that signup
+	// works before an administrator writes their own (docs/operations.md).
+	if c, added, err := firstrun.EnsureConsent(ctx, st, time.Now()); err != nil {
+		ln.Close()
+		return err
+	} else if added {
+		log.Info("added the default consent text; change it at /admin/consent", "version", c.Version)
+	}
+	if cfg.ConsentTranslations == nil {
+		cfg.ConsentTranslations = firstrun.ConsentTranslations()
 	}
 	dispatcher, err := mailDispatcher(st, log)
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/firstrun"
 	"github.com/gwanmun/gwanmun/internal/importer"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
@@ -35,16 +36,9 @@ import (
 //go:embed data/institutions.csv data/systems.json data/accounts.csv
 var files embed.FS
 
-//go:embed data/consent-v1.txt
-var consentV1 string
-
-//go:embed data/consent-v1.en.txt
-var consentV1En string
-
 // ConsentTranslations returns the English text of each consent text the
-// demo seeds, keyed by the Korean text (web.Config.ConsentTranslations):
-// on the English signup page a person reads what they agree to.
-func ConsentTranslations() map[string]string { return map[string]string{consentV1: consentV1En} }
+// demo seeds, keyed by the Korean text (web.Config.ConsentTranslations).
+func ConsentTranslations() map[string]string { return firstrun.ConsentTranslations() }
 
 // Codes of the seeded systems and roles, for callers that look them up.
 const (
@@ -302,8 +296,9 @@ func seedSystems(ctx context.Context, q store.Queries, now time.Time, res *Resul
 }
 
 // ConsentText returns the text of consent version 1, the manual's
-// 개인정보 수집(이용) 및 동의 안내.
-func ConsentText() string { return consentV1 }
+// 개인정보 수집(이용) 및 동의 안내 (the default every fresh database gets,
+// firstrun.ConsentText).
+func ConsentText() string { return firstrun.ConsentText() }
 
 func seedConsent(ctx context.Context, q store.Queries, now time.Time, res *Result) error {
 	latest, err := q.LatestConsentVersion(ctx)

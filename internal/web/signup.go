@@ -127,7 +127,9 @@ func (s *Server) signupConsentShow(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.store.LatestConsentVersion(r.Context())
 	if err != nil {
-		s.serverError(w, r, err)
+		if !s.signupUnready(w, r, err) {
+			s.serverError(w, r, err)
+		}
 		return
 	}
 	d, _ := s.signup.Load(r.Context(), s.signupToken(r))
@@ -141,7 +143,9 @@ func (s *Server) signupConsentCreate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var de *domain.Error
 		if !errors.As(err, &de) {
-			s.serverError(w, r, err)
+			if !s.signupUnready(w, r, err) {
+				s.serverError(w, r, err)
+			}
 			return
 		}
 		c, cerr := s.store.LatestConsentVersion(r.Context())
