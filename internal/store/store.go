@@ -38,6 +38,7 @@ type Page struct {
 
 // Queries are the reads and writes, usable alone or inside InTx.
 type Queries interface {
+	ReviewStore // periodic access reviews (review.go)
 	// Institutions.
 	CreateInstitution(ctx context.Context, in *domain.Institution) error // sets ID; ErrAlreadyExists on duplicate code
 	UpdateInstitution(ctx context.Context, in *domain.Institution) error
