@@ -224,6 +224,7 @@ func (s *Server) routes() {
 	s.adminRoutes(m)
 	s.apiRoutes(m)
 	s.boardRoutes(m)
+	s.reviewRoutes(m)
 
 	if s.cfg.DemoInfo != nil {
 		m.HandleFunc("GET /demo", s.demoShow)
