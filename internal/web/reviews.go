@@ -24,6 +24,8 @@ func (s *Server) reviewRoutes(m *http.ServeMux) {
 	m.Handle("POST /admin/reviews", s.requireAdmin(http.HandlerFunc(s.adminReviewsCreate)))
 	m.Handle("GET /admin/reviews/{id}", s.requireAdmin(http.HandlerFunc(s.adminReviewShow)))
 	m.Handle("GET /admin/reviews/{id}/export.csv", s.requireAdmin(http.HandlerFunc(s.adminReviewExport)))
+	m.Handle("GET /admin/access-log/report", s.requireAdmin(http.HandlerFunc(s.accessReportShow)))
+	m.Handle("POST /admin/access-log/report/signoff", s.requireAdmin(http.HandlerFunc(s.accessReportSignOff)))
 }
 
 // reviewNotices is the e-mail configuration of reviews: the portal's.

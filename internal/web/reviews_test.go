@@ -118,3 +118,34 @@ func TestReviewsPages(t *testing.T) {
 	res, body = prov.getPage("/admin/reviews/" + strconv.FormatInt(c.ID, 10))
 	wantStatus(t, "a province administrator on a national campaign", res, body, http.StatusNotFound)
 }
+
+// TestAccessReportPage: the page shows the month's counts (the same as
+// "gwanmun audit report") and records the sign-off in the audit chain.
+func TestAccessReportPage(t *testing.T) {
+	e := newSeededEnv(t, nil)
+	appr, _ := e.demoAccount("approver11110")
+	subj, _ := e.accountAt("subj1", "대상자", "91111001", domain.UserActive, domain.CertPersonal)
+	for _, at := range []time.Time{time.Date(2026, 2, 3, 1, 0, 0, 0, time.UTC), time.Date(2026, 2, 3, 14, 0, 0, 0, time.UTC)} {
+		if err := e.s.store.LogPersonalDataAccess(e.ctx, &domain.PersonalDataAccess{At: at, ActorID: appr.ID, SubjectID: subj.ID,
+			SubjectInstitutionID: subj.InstitutionID, Purpose: "권한 확인"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prov := e.signedIn(e.demoAccount("admin11"))
+	// The clock is 2026-03-01: the default month is February.
+	res, body := prov.getPage("/admin/access-log/report")
+	wantStatus(t, "GET report", res, body, http.StatusOK)
+	if !strings.Contains(body, `<dd id="report-views">2</dd>`) || !strings.Contains(body, `<dd id="report-night">1</dd>`) || !strings.Contains(body, "야간 접속") {
+		t.Errorf("report page:\n%s", body)
+	}
+	res, body = prov.postForm("/admin/access-log/report/signoff", url.Values{"month": {"2026-02"}, "comment": {"확인함"}})
+	wantStatus(t, "sign-off", res, body, http.StatusSeeOther)
+	evs, err := e.s.store.ListAudit(e.ctx, store.AuditFilter{Action: "accesslog.signoff"})
+	if err != nil || len(evs) != 1 || evs[0].TargetID != "2026-02/PR-11" || !strings.Contains(evs[0].Detail, `"views":2`) {
+		t.Fatalf("sign-off events = %+v, %v", evs, err)
+	}
+	res, body = prov.getPage(res.Header.Get("Location"))
+	if !strings.Contains(body, "점검 완료를 감사 로그에 기록했습니다") || !strings.Contains(body, "#"+strconv.FormatInt(evs[0].Seq, 10)) {
+		t.Errorf("page after the sign-off:\n%s", body)
+	}
+}

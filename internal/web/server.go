@@ -22,6 +22,7 @@ import (
 	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/privacy"
+	"github.com/gwanmun/gwanmun/internal/review"
 	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
@@ -62,6 +63,9 @@ type Config struct {
 	Privacy privacy.Config
 	// Boards limits board attachments (board.go).
 	Boards BoardConfig
+	// AccessLogReport sets the monthly access-log report's thresholds
+	// (docs/reviews.md).
+	AccessLogReport review.ReportConfig
 }
 
 // Notice is one portal notice.
