@@ -255,7 +255,8 @@ func (s *Server) adminReviewShow(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Chart = progressChart(p.Rows)
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, map[string]any{"campaign": reviewCampaignJSON(c), "progress": progressJSON(p.Rows), "total": progressJSON([]review.ProgressRow{p.Total})[0]})
+		writeJSON(w, http.StatusOK, map[string]any{"campaign": reviewCampaignJSON(c), "progress": progressJSON(p.Rows),
+			"total": progressJSON([]review.ProgressRow{p.Total})[0]})
 		return
 	}
 	s.render(w, r, http.StatusOK, "admin_review", p)
@@ -282,37 +283,4 @@ func (s *Server) adminReviewExport(w http.ResponseWriter, r *http.Request) {
 	if _, err := review.WriteCSV(ctx, s.store, w, c, now); err != nil {
 		s.log.Warn("review export failed", "campaign", c.ID, "err", err)
 	}
-}
-
-// reviewCampaignJSON is a campaign in the JSON API.
-func reviewCampaignJSON(c domain.ReviewCampaign) map[string]any {
-	out := map[string]any{
-		"id": c.ID, "name": c.Name, "created_by": c.CreatedBy, "created_at": c.CreatedAt, "starts_at": c.StartsAt,
-		"deadline": c.Deadline, "role_ids": nonNilIDs(c.RoleIDs), "jurisdiction_ids": nonNilIDs(c.JurisdictionIDs),
-		"reminder_days": c.ReminderDays, "deadline_action": c.DeadlineAction, "keep_needs_note": c.KeepNeedsNote,
-		"items": c.Items, "closed_at": nil,
-	}
-	if out["reminder_days"] == nil || len(c.ReminderDays) == 0 {
-		out["reminder_days"] = []int{}
-	}
-	if !c.ClosedAt.IsZero() {
-		out["closed_at"] = c.ClosedAt
-	}
-	return out
-}
-
-func nonNilIDs(ids []int64) []int64 {
-	if ids == nil {
-		return []int64{}
-	}
-	return ids
-}
-
-func progressJSON(rows []review.ProgressRow) []map[string]any {
-	out := make([]map[string]any, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, map[string]any{"institution_id": r.Institution.ID, "institution": r.Institution.Name,
-			"kept": r.Kept, "revoked": r.Revoked, "open": r.Open, "escalated": r.Escalated, "overdue": r.Overdue})
-	}
-	return out
 }
