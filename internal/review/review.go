@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -75,6 +76,26 @@ var (
 	ErrCampaignNotActive = domain.Errorf(domain.ECONFLICT, "아직 시작하지 않은 점검입니다.")
 	ErrAlreadyDecided    = domain.Errorf(domain.ECONFLICT, "이미 결정된 점검 대상입니다.")
 )
+
+// ParseReminderDays reads reminder days as an administrator types them:
+// numbers separated by commas or spaces, each optionally written D-n
+// ("7,3,1", "D-7 D-3"). Blank input is no reminders. The values are
+// checked by Open.
+func ParseReminderDays(s string) ([]int, error) {
+	days := []int{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		f = strings.TrimPrefix(strings.TrimPrefix(f, "D-"), "d-")
+		d, err := strconv.Atoi(f)
+		if err != nil || d < 1 || d > 60 {
+			return nil, ErrBadReminderDays
+		}
+		days = append(days, d)
+	}
+	if len(days) > 10 {
+		return nil, ErrBadReminderDays
+	}
+	return days, nil
+}
 
 // Open checks and records a campaign with its items, and its audit event,
 // in one transaction. The actor must be a national or province

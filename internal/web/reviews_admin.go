@@ -128,15 +128,12 @@ func (s *Server) adminReviewsCreate(w http.ResponseWriter, r *http.Request) {
 		nc.Deadline = d.Add(-time.Second) // the end of the day, KST
 	}
 	if form["reminders"] != "" {
-		nc.ReminderDays = []int{}
-		for _, f := range strings.FieldsFunc(form["reminders"], func(r rune) bool { return r == ',' || r == ' ' }) {
-			d, err := strconv.Atoi(strings.TrimPrefix(strings.TrimPrefix(f, "D-"), "d-"))
-			if err != nil {
-				s.adminReviewsRender(w, r, http.StatusBadRequest, form, review.ErrBadReminderDays.Message, nil)
-				return
-			}
-			nc.ReminderDays = append(nc.ReminderDays, d)
+		days, err := review.ParseReminderDays(form["reminders"])
+		if err != nil {
+			s.adminReviewsRender(w, r, http.StatusBadRequest, form, review.ErrBadReminderDays.Message, nil)
+			return
 		}
+		nc.ReminderDays = days
 	}
 	c, err := review.Open(ctx, s.store, *userFrom(ctx), clientIP(r), nc, s.now())
 	var de *domain.Error
