@@ -3,7 +3,6 @@ package review
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/audit"
@@ -185,6 +184,12 @@ func deadline(ctx context.Context, st store.Store, c domain.ReviewCampaign, n *N
 	if c.DeadlineAction != domain.ReviewRevoke {
 		return nil
 	}
+	// The roles whose last holder at an institution must stay: read once.
+	roles, err := st.ListRoles(ctx, 0)
+	if err != nil {
+		return err
+	}
+	key := keyRoles(roles)
 	skipped := 0
 	for {
 		items, _, err := st.ListReviewItems(ctx, store.ReviewItemFilter{CampaignID: c.ID, OpenOnly: true,
@@ -196,7 +201,7 @@ func deadline(ctx context.Context, st store.Store, c domain.ReviewCampaign, n *N
 			escalated := false
 			err := st.InTx(ctx, func(q store.Queries) error {
 				escalated = false
-				last, err := lastKeyHolder(ctx, q, it, now)
+				last, err := lastKeyHolder(ctx, q, it, key, now)
 				if err != nil {
 					return err
 				}
@@ -236,31 +241,35 @@ func deadline(ctx context.Context, st store.Store, c domain.ReviewCampaign, n *N
 	}
 }
 
+// keyRoles returns the roles whose holders an institution cannot lose
+// all of: administration roles and approver roles (another current role
+// names them as its approver role).
+func keyRoles(roles []domain.Role) map[int64]bool {
+	key := map[int64]bool{}
+	for _, r := range roles {
+		if r.Admin {
+			key[r.ID] = true
+		}
+		if r.ApproverRoleID != 0 && r.RetiredAt.IsZero() {
+			key[r.ApproverRoleID] = true
+		}
+	}
+	return key
+}
+
 // lastKeyHolder reports whether revoking the item's grant would leave the
 // holder's institution without an active holder of the role, when the
-// role is an approver role (another role names it) or an administration
-// role: the lockout the deadline must never cause.
-func lastKeyHolder(ctx context.Context, q store.Queries, it domain.ReviewItem, now time.Time) (bool, error) {
-	role, err := q.GetRole(ctx, it.RoleID)
-	if err != nil {
-		return false, err
-	}
-	key := role.Admin
-	if !key {
-		roles, err := q.ListRoles(ctx, 0)
-		if err != nil {
-			return false, err
-		}
-		key = slices.ContainsFunc(roles, func(r domain.Role) bool { return r.ApproverRoleID == role.ID && r.RetiredAt.IsZero() })
-	}
-	if !key {
+// role is one of key (keyRoles): the lockout the deadline must never
+// cause.
+func lastKeyHolder(ctx context.Context, q store.Queries, it domain.ReviewItem, key map[int64]bool, now time.Time) (bool, error) {
+	if !key[it.RoleID] {
 		return false, nil
 	}
 	holder, err := q.GetUser(ctx, it.UserID)
 	if err != nil {
 		return false, err
 	}
-	others, err := holdersAt(ctx, q, holder.InstitutionID, role.ID, holder.ID, now)
+	others, err := holdersAt(ctx, q, holder.InstitutionID, it.RoleID, holder.ID, now)
 	return len(others) == 0, err
 }
 
