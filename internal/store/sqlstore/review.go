@@ -111,13 +111,16 @@ func (q *queries) CreateReviewCampaign(ctx context.Context, c *domain.ReviewCamp
 		}
 		c.Items = int(items)
 		// Items whose reviewing institution has no active holder of the
-		// approver role go to the province at once.
+		// approver role go to the province at once: one anti-join against
+		// the (institution, role) pairs that have one, which are few (the
+		// holders of approver roles).
 		if _, err := q.exec(ctx, `UPDATE review_items SET escalated_at = $2
 			WHERE campaign_id = $1 AND (reviewer_institution_id IS NULL OR approver_role_id IS NULL
-			OR NOT EXISTS (SELECT 1 FROM role_grants ag JOIN users au ON au.id = ag.user_id
-				WHERE ag.role_id = review_items.approver_role_id AND au.institution_id = review_items.reviewer_institution_id
-				AND au.status = 'active' AND ag.revoked_at IS NULL AND ag.granted_at <= $3
-				AND (ag.expires_at IS NULL OR ag.expires_at > $3)))`, c.ID, tv(c.CreatedAt), at); err != nil {
+			OR (reviewer_institution_id, approver_role_id) NOT IN (
+				SELECT u.institution_id, g.role_id FROM role_grants g JOIN users u ON u.id = g.user_id
+				WHERE g.role_id IN (SELECT approver_role_id FROM roles WHERE approver_role_id IS NOT NULL)
+				AND u.institution_id IS NOT NULL AND u.status = 'active' AND g.revoked_at IS NULL AND g.granted_at <= $3
+				AND (g.expires_at IS NULL OR g.expires_at > $3)))`, c.ID, tv(c.CreatedAt), at); err != nil {
 			return fmt.Errorf("escalate review items: %w", err)
 		}
 		_, err = q.exec(ctx, "UPDATE review_campaigns SET items = $2 WHERE id = $1", c.ID, c.Items)
