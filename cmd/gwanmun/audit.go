@@ -15,7 +15,7 @@ import (
 
 func init() {
 	register("audit", command{
-		summary: "audit log tools: 'audit verify' checks the hash chain",
+		summary: "audit log tools: 'audit verify' checks the hash chain, 'audit purge' deletes past retention, 'audit report' prints the monthly access-log report",
 		run:     runAudit,
 	})
 }
@@ -49,12 +49,18 @@ type verifyEvent struct {
 
 // runAudit implements "gwanmun audit verify [--db URL] [--json]".
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "purge" {
+		return runAuditPurge(ctx, args[1:], stdout, stderr) // audit_purge.go
+	}
+	if len(args) > 0 && args[0] == "report" {
+		return runAuditReport(ctx, args[1:], stdout, stderr) // audit_report.go
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "usage: gwanmun audit verify [--db URL] [--json]")
+		fmt.Fprintln(stderr, "usage: gwanmun audit verify|purge|report [--db URL] [--json]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return flag.ErrHelp
 		}
-		return &exitError{code: 2, err: errors.New("audit: the only sub-command is verify")}
+		return &exitError{code: 2, err: errors.New("audit: sub-commands are verify, purge and report")}
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)

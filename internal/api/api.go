@@ -29,10 +29,11 @@ const (
 	ScopeAuditRead        = "audit:read"        // the audit log
 	ScopeBoardsRead       = "boards:read"       // boards (게시판): posts and attachments
 	ScopeBoardsWrite      = "boards:write"      // write posts and attachments of every board
+	ScopeReviewsRead      = "reviews:read"      // access review campaigns, progress and items
 )
 
 // Scopes lists every scope in display order.
-var Scopes = []string{ScopeGrantsRead, ScopeUsersRead, ScopeUsersWrite, ScopeInstitutionsRead, ScopeSystemsRead, ScopeAuditRead, ScopeBoardsRead, ScopeBoardsWrite}
+var Scopes = []string{ScopeGrantsRead, ScopeUsersRead, ScopeUsersWrite, ScopeInstitutionsRead, ScopeSystemsRead, ScopeAuditRead, ScopeBoardsRead, ScopeBoardsWrite, ScopeReviewsRead}
 
 // ValidScope reports whether s is a known scope.
 func ValidScope(s string) bool {

@@ -52,6 +52,7 @@ func TestE2E(t *testing.T) {
 	t.Run("KeyboardLogin", func(t *testing.T) { keyboardLogin(t, srv, browser) })
 	t.Run("AdminConfirm", func(t *testing.T) { adminConfirmStory(t, srv, browser) })
 	t.Run("CertChange", func(t *testing.T) { certChangeStory(t, srv, browser) })
+	t.Run("ReviewBulk", func(t *testing.T) { reviewStory(t, srv, browser) })
 	t.Run("ServerLog", func(t *testing.T) {
 		log := srv.Log()
 		if !strings.Contains(log, "code=cert_expired") {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -65,10 +67,19 @@ func writeInt(h hash.Hash, v int64) {
 // event shows as the event after the gap; a deleted last event cannot be
 // seen from the events alone (sqlstore checks its chain head for that).
 // Other errors (reading the log) come back with badSeq 0.
+//
+// After a purge (RetentionStore) the chain starts at the anchor: the first
+// kept event must follow the anchor's seq and link to its hash, and an
+// audit.purge event in the kept chain must name the same anchor.
 func VerifyAuditChain(ctx context.Context, q Queries) (badSeq int64, err error) {
+	anchor, err := q.AuditAnchor(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("verify audit chain: %w", err)
+	}
 	var (
-		prevSeq  int64
-		prevHash []byte
+		prevSeq  = anchor.Seq
+		prevHash = anchor.Hash
+		sealed   = anchor.Seq == 0
 	)
 	for {
 		evs, err := q.ListAudit(ctx, AuditFilter{AfterSeq: prevSeq, Page: Page{Limit: MaxLimit}})
@@ -84,12 +95,27 @@ func VerifyAuditChain(ctx context.Context, q Queries) (badSeq int64, err error) 
 			case string(e.Hash) != string(AuditHash(prevHash, e)):
 				return e.Seq, fmt.Errorf("%w: event %d does not match its hash (edited)", ErrChainBroken, e.Seq)
 			}
+			if !sealed && e.Action == AuditPurgeAction {
+				sealed = namesAnchor(e.Detail, anchor)
+			}
 			prevSeq, prevHash = e.Seq, e.Hash
 		}
 		if len(evs) < MaxLimit {
+			if !sealed {
+				return anchor.Seq + 1, fmt.Errorf("%w: no %s event confirms the chain's anchor at event %d", ErrChainBroken, AuditPurgeAction, anchor.Seq)
+			}
 			return 0, nil
 		}
 	}
+}
+
+// namesAnchor reports whether an audit.purge event's detail names anchor.
+func namesAnchor(detail string, anchor AuditAnchor) bool {
+	var d struct {
+		Seq  int64  `json:"anchor_seq"`
+		Hash string `json:"anchor_hash"`
+	}
+	return json.Unmarshal([]byte(detail), &d) == nil && d.Seq == anchor.Seq && d.Hash == hex.EncodeToString(anchor.Hash)
 }
 
 // Page limits.

@@ -39,6 +39,9 @@ type Page struct {
 // Queries are the reads and writes, usable alone or inside InTx.
 type Queries interface {
 	SessionQueries // sessions.go
+	ReviewStore    // periodic access reviews (review.go)
+	RetentionStore // audit and access-log purges past retention (retention.go)
+	AccessLogStore // the monthly access-log report (accesslog.go)
 	// Institutions.
 	CreateInstitution(ctx context.Context, in *domain.Institution) error // sets ID; ErrAlreadyExists on duplicate code
 	UpdateInstitution(ctx context.Context, in *domain.Institution) error

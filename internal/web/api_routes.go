@@ -74,6 +74,13 @@ var apiTable = []apiRoute{
 	{"GET", "/api/v1/grants", apiScoped, api.ScopeGrantsRead, true, (*Server).apiGrants},
 	{"GET", "/api/v1/audit", apiScoped, api.ScopeAuditRead, true, (*Server).apiAudit},
 
+	// Periodic access reviews (api_reviews.go, docs/reviews.md).
+	{"GET", "/api/v1/reviews", apiScoped, api.ScopeReviewsRead, true, (*Server).apiReviews},
+	{"POST", "/api/v1/reviews", apiSession, "", false, (*Server).apiReviewCreate},
+	{"GET", "/api/v1/reviews/{id}", apiScoped, api.ScopeReviewsRead, true, (*Server).apiReview},
+	{"GET", "/api/v1/reviews/{id}/items", apiScoped, api.ScopeReviewsRead, false, (*Server).apiReviewItems},
+	{"POST", "/api/v1/reviews/items/{id}/decision", apiSession, "", false, (*Server).apiReviewDecide},
+
 	// Boards (api_boards.go): the portal's notices, open to everyone, and
 	// each system's 공지사항 and 프로그램/매뉴얼; the handlers check who
 	// may read and write as the pages do.

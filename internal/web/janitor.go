@@ -49,4 +49,5 @@ func (s *Server) sweep(ctx context.Context) {
 		s.log.Info("janitor: access rules", "lapsed", res.Lapsed, "reminded", res.Reminded, "escalated", res.Escalated, "cancelled", res.Cancelled,
 			"took", time.Since(start).Round(time.Millisecond))
 	}
+	s.reviewSweep(ctx, now)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/edge"
 	"github.com/gwanmun/gwanmun/internal/privacy"
+	"github.com/gwanmun/gwanmun/internal/review"
 	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
@@ -75,6 +76,9 @@ type Config struct {
 	// X-Forwarded-Proto are believed (docs/deployment.md); by default
 	// none, and the TCP peer is the client.
 	TrustedProxies edge.Proxies
+	// AccessLogReport sets the monthly access-log report's thresholds
+	// (docs/reviews.md).
+	AccessLogReport review.ReportConfig
 }
 
 // Notice is one portal notice.
@@ -117,9 +121,9 @@ type Server struct {
 
 	trust trustWatch // the shared trust reload generation (admin_trust.go)
 
-	tokens atomic.Pointer[auth.SessionTokens] // session cookie tokens (session.go), loaded on first use
-	limits  *limits                 // rate limiters, one per action (limits.go)
-	uploads map[string]func() int64 // route patterns that take multipart bodies, with their limits (body.go)
+	tokens  atomic.Pointer[auth.SessionTokens] // session cookie tokens (session.go), loaded on first use
+	limits  *limits                            // rate limiters, one per action (limits.go)
+	uploads map[string]func() int64            // route patterns that take multipart bodies, with their limits (body.go)
 }
 
 // New returns a server for cfg, after parsing every template and preparing
@@ -242,6 +246,7 @@ func (s *Server) routes() {
 	s.adminRoutes(m)
 	s.apiRoutes(m)
 	s.boardRoutes(m)
+	s.reviewRoutes(m)
 
 	if s.cfg.DemoInfo != nil {
 		m.HandleFunc("GET /demo", s.demoShow)

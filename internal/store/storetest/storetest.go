@@ -71,6 +71,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APITokens", testAPITokens},
 		{"TrustGeneration", testTrustGeneration},
 		{"ReadCache", testReadCache},
+		{"Reviews", testReviews},
+		{"AuditPurge", testAuditPurge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
