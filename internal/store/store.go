@@ -38,6 +38,7 @@ type Page struct {
 
 // Queries are the reads and writes, usable alone or inside InTx.
 type Queries interface {
+	LifecycleQueries // lifecycle.go: renewals, expiry notices
 	// Institutions.
 	CreateInstitution(ctx context.Context, in *domain.Institution) error // sets ID; ErrAlreadyExists on duplicate code
 	UpdateInstitution(ctx context.Context, in *domain.Institution) error

@@ -1,0 +1,40 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+)
+
+// LifecycleQueries are the reads and writes of an account's later life
+// (issue 18): grant renewals and the expiry notices of grants and
+// certificates.
+//
+// A renewal is a role request (at most one pending per user and role, so
+// at most one pending renewal per grant: role_requests_pending_key) linked
+// to the grant it renews. CreateRenewal links them (ErrAlreadyExists when
+// the request is linked already); RenewalsOf returns the links of the
+// given requests (absent when not renewals); GrantRenewals lists a
+// grant's renewals, newest first. ExtendGrant moves a grant's expiry from
+// from to to, only while the grant is unrevoked and still expires at from
+// (ErrConflict otherwise, ErrNotFound for an unknown grant).
+//
+// ListGrantsExpiring returns up to limit unrevoked grants expiring at or
+// before by whose (expiry, ID) comes after (after, afterID), by expiry
+// then ID: pass the last one's expiry and ID for the next page.
+// ListCertificatesExpiring does the same for the current certificates of
+// pending or active users. MarkExpiryNotice records that the notice of days before
+// the expiry at of kind's subject was sent at t; it reports false when it
+// was recorded before (so a notice goes out once, also with several
+// processes).
+type LifecycleQueries interface {
+	CreateRenewal(ctx context.Context, rn *domain.Renewal) error
+	RenewalsOf(ctx context.Context, requestIDs []int64) (map[int64]domain.Renewal, error)
+	GrantRenewals(ctx context.Context, grantID int64) ([]domain.Renewal, error)
+	GetGrant(ctx context.Context, id int64) (domain.Grant, error)
+	ExtendGrant(ctx context.Context, id int64, from, to time.Time) error
+	ListGrantsExpiring(ctx context.Context, after, by time.Time, afterID int64, limit int) ([]domain.Grant, error)
+	ListCertificatesExpiring(ctx context.Context, after, by time.Time, afterID int64, limit int) ([]domain.Certificate, error)
+	MarkExpiryNotice(ctx context.Context, kind domain.ExpiryNoticeKind, subjectID int64, at time.Time, days int, t time.Time) (bool, error)
+}

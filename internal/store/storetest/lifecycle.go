@@ -1,0 +1,151 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/store"
+)
+
+// testLifecycle covers store.LifecycleQueries: renewal links, the race of
+// two renewals of one grant, extending a grant, the expiring lists and the
+// once-only expiry notices.
+func testLifecycle(t *testing.T, s store.Store) {
+	b := seedBase(t, s)
+	c := ctx(t)
+	exp := t0.Add(30 * 24 * time.Hour)
+	g := domain.Grant{UserID: b.alice.ID, RoleID: b.role.ID, GrantedAt: t0, ExpiresAt: exp}
+	must(t, s.CreateGrant(c, &g))
+	got, err := s.GetGrant(c, g.ID)
+	must(t, err)
+	wantTime(t, got.ExpiresAt, us(exp), "GetGrant ExpiresAt")
+	_, err = s.GetGrant(c, 99999)
+	wantErr(t, err, store.ErrNotFound, "GetGrant(missing)")
+
+	// Two renewals racing: the pending-request index lets one through.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	reqIDs := make([]int64, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.InTx(c, func(q store.Queries) error {
+				r := domain.RoleRequest{UserID: b.alice.ID, RoleID: b.role.ID, ApproverInstitutionID: b.centre.ID,
+					Status: domain.RequestPending, CreatedAt: t0.Add(time.Hour)}
+				if err := q.CreateRequest(c, &r); err != nil {
+					return err
+				}
+				reqIDs[i] = r.ID
+				return q.CreateRenewal(c, &domain.Renewal{RequestID: r.ID, GrantID: g.ID, GrantExpiresAt: exp, CreatedAt: t0.Add(time.Hour)})
+			})
+		}()
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		if err == nil {
+			if won >= 0 {
+				t.Fatal("both renewals of one grant were created")
+			}
+			won = i
+		} else {
+			wantErr(t, err, store.ErrAlreadyExists, "second renewal")
+		}
+	}
+	if won < 0 {
+		t.Fatalf("no renewal created: %v", errs)
+	}
+	reqID := reqIDs[won]
+	rn := domain.Renewal{RequestID: reqID, GrantID: g.ID, GrantExpiresAt: exp}
+	wantErr(t, s.CreateRenewal(c, &rn), store.ErrAlreadyExists, "linking a request twice")
+	wantErr(t, s.CreateRenewal(c, &domain.Renewal{RequestID: 99999, GrantID: g.ID, GrantExpiresAt: exp}), store.ErrNotFound, "renewal of a missing request")
+
+	links, err := s.RenewalsOf(c, []int64{reqID, 99999})
+	must(t, err)
+	if len(links) != 1 || links[reqID].GrantID != g.ID {
+		t.Fatalf("RenewalsOf = %+v", links)
+	}
+	wantTime(t, links[reqID].GrantExpiresAt, us(exp), "GrantExpiresAt")
+	wantTime(t, links[reqID].CreatedAt, us(t0.Add(time.Hour)), "renewal CreatedAt")
+	if m, err := s.RenewalsOf(c, nil); err != nil || len(m) != 0 {
+		t.Errorf("RenewalsOf(nil) = %v, %v", m, err)
+	}
+	list, err := s.GrantRenewals(c, g.ID)
+	must(t, err)
+	if len(list) != 1 || list[0].RequestID != reqID {
+		t.Errorf("GrantRenewals = %+v", list)
+	}
+
+	// Extending: only from the current expiry, only unrevoked.
+	next := exp.Add(365 * 24 * time.Hour)
+	wantErr(t, s.ExtendGrant(c, g.ID, exp.Add(time.Second), next), store.ErrConflict, "extend from a stale expiry")
+	must(t, s.ExtendGrant(c, g.ID, exp, next))
+	got, _ = s.GetGrant(c, g.ID)
+	wantTime(t, got.ExpiresAt, us(next), "extended ExpiresAt")
+	wantErr(t, s.ExtendGrant(c, g.ID, exp, next), store.ErrConflict, "extend twice")
+	wantErr(t, s.ExtendGrant(c, 99999, exp, next), store.ErrNotFound, "extend a missing grant")
+
+	// Expiring lists, paged by (expiry, ID).
+	g2 := domain.Grant{UserID: b.bob.ID, RoleID: b.role.ID, GrantedAt: t0, ExpiresAt: next}
+	must(t, s.CreateGrant(c, &g2))
+	g3 := domain.Grant{UserID: b.approver.ID, RoleID: b.role.ID, GrantedAt: t0} // no lifetime
+	must(t, s.CreateGrant(c, &g3))
+	page, err := s.ListGrantsExpiring(c, t0, next, 0, 1)
+	must(t, err)
+	if len(page) != 1 || page[0].ID != g.ID {
+		t.Fatalf("first page = %v", pluck(page, func(g domain.Grant) int64 { return g.ID }))
+	}
+	page, err = s.ListGrantsExpiring(c, page[0].ExpiresAt, next, page[0].ID, 10)
+	must(t, err)
+	if len(page) != 1 || page[0].ID != g2.ID {
+		t.Fatalf("second page = %v", pluck(page, func(g domain.Grant) int64 { return g.ID }))
+	}
+	if page, _ = s.ListGrantsExpiring(c, t0, next.Add(-time.Second), 0, 10); len(page) != 0 {
+		t.Errorf("grants expiring before %v = %d", next, len(page))
+	}
+	must(t, s.RevokeGrant(c, g2.ID, 0, "test", t0))
+	if page, _ = s.ListGrantsExpiring(c, t0, next, 0, 10); len(page) != 1 || page[0].ID != g.ID {
+		t.Errorf("a revoked grant is listed as expiring: %v", pluck(page, func(g domain.Grant) int64 { return g.ID }))
+	}
+
+	certAt := t0.Add(20 * 24 * time.Hour)
+	cert := domain.Certificate{UserID: b.alice.ID, KeyHash: hashOf("alice-life"), NotBefore: t0, NotAfter: certAt, Class: domain.CertPersonal}
+	must(t, s.AddCertificate(c, &cert))
+	old := domain.Certificate{UserID: b.bob.ID, KeyHash: hashOf("bob-old"), NotAfter: certAt, ReplacedAt: t0}
+	must(t, s.AddCertificate(c, &old))
+	locked := newUser(t, s, b.clinic.ID, "locked9", "최잠김")
+	locked.Status = domain.UserLocked
+	must(t, s.UpdateUser(c, &locked))
+	lc := domain.Certificate{UserID: locked.ID, KeyHash: hashOf("locked-life"), NotAfter: certAt}
+	must(t, s.AddCertificate(c, &lc))
+	certs, err := s.ListCertificatesExpiring(c, t0, certAt, 0, 10)
+	must(t, err)
+	if len(certs) != 1 || certs[0].ID != cert.ID {
+		t.Errorf("ListCertificatesExpiring = %v, want only %d", pluck(certs, func(c domain.Certificate) int64 { return c.ID }), cert.ID)
+	}
+	if certs, _ = s.ListCertificatesExpiring(c, certAt, certAt, cert.ID, 10); len(certs) != 0 {
+		t.Errorf("page after the last = %d", len(certs))
+	}
+
+	// Notices once per subject, expiry and threshold.
+	for i, want := range []bool{true, false} {
+		ok, err := s.MarkExpiryNotice(c, domain.NoticeGrantExpiry, g.ID, next, 30, t0)
+		must(t, err)
+		if ok != want {
+			t.Errorf("MarkExpiryNotice #%d = %v, want %v", i, ok, want)
+		}
+	}
+	for _, n := range []struct {
+		kind domain.ExpiryNoticeKind
+		at   time.Time
+		days int
+	}{{domain.NoticeGrantExpiry, next, 7}, {domain.NoticeGrantExpiry, exp, 30}, {domain.NoticeCertExpiry, next, 30}} {
+		ok, err := s.MarkExpiryNotice(c, n.kind, g.ID, n.at, n.days, t0)
+		if err != nil || !ok {
+			t.Errorf("MarkExpiryNotice(%v) = %v, %v; want a new notice", n, ok, err)
+		}
+	}
+}
