@@ -26,6 +26,7 @@ type rolesPage struct {
 	Notice    string
 	Fields    map[string]string
 	Info      signup.Info
+	Expiring  []access.ExpiringGrant // grants lapsing soon (account_renew.go)
 }
 
 // signupChoice is the role_choice partial's selection.
@@ -52,6 +53,8 @@ func (s *Server) accountRolesShow(w http.ResponseWriter, r *http.Request) {
 		p.Notice = translate(state(r).lang, "roles.done_relinquished")
 	case "info":
 		p.Notice = translate(state(r).lang, "roles.done_info")
+	case "renewal":
+		p.Notice = translate(state(r).lang, "renew.done")
 	}
 	s.accountRolesRender(w, r, http.StatusOK, p)
 }
@@ -69,6 +72,10 @@ func (s *Server) accountRolesRender(w http.ResponseWriter, r *http.Request, stat
 	}
 	held, err := access.Held(ctx, s.store, u.ID, now)
 	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if p.Expiring, err = s.expiring(r); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -58,6 +58,7 @@ var apiTable = []apiRoute{
 	{"POST", "/api/v1/me/requests", apiSession, "", false, (*Server).apiRequestCreate},
 	{"POST", "/api/v1/me/requests/{id}/cancel", apiSession, "", false, (*Server).apiRequestCancel},
 	{"POST", "/api/v1/me/grants/{id}/relinquish", apiSession, "", false, (*Server).apiGrantRelinquish},
+	{"POST", "/api/v1/me/grants/{id}/renew", apiSession, "", false, (*Server).apiGrantRenew},
 
 	{"GET", "/api/v1/approvals", apiSession, "", false, (*Server).apiApprovals},
 	{"POST", "/api/v1/approvals/{id}/decision", apiSession, "", false, (*Server).apiApprovalDecide},

@@ -31,6 +31,8 @@ type approvalsPage struct {
 	Statuses  []domain.RequestStatus
 	CanEscal  bool
 	ReasonMax int
+	// Renewals marks the renewal requests among Items (access/renewal.go).
+	Renewals map[int64]*access.RenewalInfo
 }
 
 type approvalsFilter struct {
@@ -100,6 +102,10 @@ func (s *Server) approvalsRender(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	if p.Items, p.Total, err = access.Inbox(ctx, s.store, sc, f, now); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if p.Renewals, err = s.renewalsOf(r, p.Items); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -5,14 +5,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
 // menuPage is the data of 메뉴보기.
 type menuPage struct {
-	Systems []menuSystem
-	Pending []pendingRequest
+	Systems  []menuSystem
+	Pending  []pendingRequest
+	Expiring []access.ExpiringGrant // grants lapsing soon (account_renew.go)
 }
 
 type menuSystem struct {
@@ -44,6 +46,10 @@ func (s *Server) menuShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.Pending, err = s.userRequests(ctx, u.ID, domain.RequestPending); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if p.Expiring, err = s.expiring(r); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

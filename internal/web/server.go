@@ -208,6 +208,7 @@ func (s *Server) routes() {
 	m.Handle("POST /account/roles/request", s.requireLogin(http.HandlerFunc(s.accountRequestCreate)))
 	m.Handle("POST /account/requests/{id}/cancel", s.requireLogin(http.HandlerFunc(s.accountRequestCancel)))
 	m.Handle("POST /account/grants/{id}/relinquish", s.requireLogin(http.HandlerFunc(s.accountGrantRelinquish)))
+	m.Handle("POST /account/grants/{id}/renew", s.requireLogin(http.HandlerFunc(s.accountGrantRenew)))
 	m.Handle("POST /account/info", s.requireLogin(http.HandlerFunc(s.accountInfoUpdate)))
 	m.Handle("GET /account/cert", s.requireLogin(http.HandlerFunc(s.accountCertShow)))
 	m.Handle("POST /account/cert", s.requireLogin(s.rateLimit(loginLimit, http.HandlerFunc(s.accountCertCreate))))
