@@ -12,10 +12,11 @@ const (
 	KindGrantExpiring = "grant.expiring"       // to a holder: the grant lapses soon; [연장 신청]
 	KindGrantLapsed   = "grant.lapsed"         // to a holder: the grant lapsed, and why
 	KindCertExpiring  = "certificate.expiring" // to a user: the registered certificate expires soon
+	KindReactivated   = "account.reactivated"  // to a user: the dormant account was reopened
 )
 
 func init() {
-	for _, kind := range []string{KindGrantExpiring, KindGrantLapsed, KindCertExpiring} {
+	for _, kind := range []string{KindGrantExpiring, KindGrantLapsed, KindCertExpiring, KindReactivated} {
 		templates[kind] = template.Must(template.New(kind).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/"+kind+".tmpl"))
 	}
 }
@@ -47,4 +48,10 @@ func GrantLapsed(site Site, holder Recipient, g Grant, why string) ([]domain.Out
 // expires at expiresAt, daysLeft days from now, pointing to 인증서 변경.
 func CertExpiring(site Site, user Recipient, expiresAt time.Time, daysLeft int) ([]domain.OutboxMessage, error) {
 	return build(KindCertExpiring, site, []Recipient{user}, msgData{ExpiresAt: expiresAt, DaysLeft: daysLeft})
+}
+
+// Reactivated builds the notice to a user who reopened their dormant
+// account at at (locked since lockedAt): if it was not them, they call.
+func Reactivated(site Site, user Recipient, lockedAt, at time.Time) ([]domain.OutboxMessage, error) {
+	return build(KindReactivated, site, []Recipient{user}, msgData{LockAt: lockedAt, DecidedAt: at})
 }

@@ -37,4 +37,13 @@ type LifecycleQueries interface {
 	ListGrantsExpiring(ctx context.Context, after, by time.Time, afterID int64, limit int) ([]domain.Grant, error)
 	ListCertificatesExpiring(ctx context.Context, after, by time.Time, afterID int64, limit int) ([]domain.Certificate, error)
 	MarkExpiryNotice(ctx context.Context, kind domain.ExpiryNoticeKind, subjectID int64, at time.Time, days int, t time.Time) (bool, error)
+
+	// Dormant accounts (휴면): locked for inactivity by LockInactiveUser,
+	// not by an administrator. DormantSince returns when the account was
+	// locked for inactivity, ErrNotFound when it is not dormant (any later
+	// change of its status ends that). ReopenDormant gives a dormant
+	// account status (pending or active) and t as its last login, and
+	// reports whether it was dormant (of concurrent callers one gets true).
+	DormantSince(ctx context.Context, userID int64) (time.Time, error)
+	ReopenDormant(ctx context.Context, userID int64, status domain.UserStatus, t time.Time) (bool, error)
 }

@@ -22,4 +22,17 @@ var lifecycleMessages = map[string]message{
 	"renew.granted":   {"최초 승인", "first granted"},
 	"renew.expires":   {"현재 만료", "expires"},
 	"renew.renewed":   {"연장 %d회", "renewed %d times"},
+
+	"reactivate.title":      {"휴면 해제", "Reopen a dormant account"},
+	"reactivate.button":     {"휴면 해제", "Reopen my account"},
+	"reactivate.lead":       {"오랫동안 로그인하지 않아 잠긴(휴면) 계정은 등록된 공동인증서로 본인임을 확인하면 직접 다시 열 수 있습니다.", "An account locked because it was not used for a long time (dormant) can be reopened by its owner with the registered certificate."},
+	"reactivate.step1":      {"[휴면 해제]를 눌러 계정에 등록된 공동인증서를 선택하고 서명합니다.", "Press the button, choose the certificate registered to your account and sign."},
+	"reactivate.step2":      {"계정이 다시 열리고 바로 로그인됩니다.", "Your account reopens and you are logged in."},
+	"reactivate.step3":      {"잠긴 동안 사용 기간이 끝난 권한은 만료된 채로 남습니다. 필요하면 권한/부가정보에서 다시 신청하세요.", "Permissions whose period ended while the account was locked stay lapsed; request them again under 권한/부가정보 if you need them."},
+	"reactivate.admin_note": {"관리자가 잠근 계정은 여기서 해제할 수 없습니다. 소속 기관의 관할 보건소 또는 고객센터에 문의하세요.", "An account an administrator locked cannot be reopened here: call the health centre with jurisdiction over your institution, or the help desk."},
+	"reactivate.done_title": {"휴면 해제가 완료되었습니다", "Your account is open again"},
+	"reactivate.done_lead":  {"계정이 다시 열렸고 로그인되었습니다.", "Your account was reopened and you are logged in."},
+	"reactivate.lapsed":     {"잠긴 동안 만료된 권한 %d개는 다시 신청해야 합니다.", "%d permissions lapsed meanwhile; request them again."},
+	"reactivate.expired_hint": {"만료된 인증서로는 휴면 해제를 할 수 없습니다. 인증서를 갱신한 뒤 관할 보건소에 인증서 재등록과 잠금 해제를 요청하세요.",
+		"An expired certificate cannot reopen the account. Renew it, then ask your health centre to register it and unlock the account."},
 }

@@ -128,3 +128,30 @@ func (q *queries) MarkExpiryNotice(ctx context.Context, kind domain.ExpiryNotice
 	}
 	return n == 1, nil
 }
+
+// DormantSince returns when a dormant account was locked.
+func (q *queries) DormantSince(ctx context.Context, userID int64) (time.Time, error) {
+	var t time.Time
+	err := q.row(ctx, `SELECT d.locked_at FROM dormant_accounts d JOIN users u ON u.id = d.user_id
+		WHERE d.user_id = $1 AND u.status = 'locked'`, userID).Scan(timeCol{&t})
+	if err != nil {
+		return t, notFound(err, "dormant account %d", userID)
+	}
+	return t, nil
+}
+
+// ReopenDormant reopens a dormant account; the status change clears its
+// dormant row (trigger of migration 00041).
+func (q *queries) ReopenDormant(ctx context.Context, userID int64, status domain.UserStatus, t time.Time) (bool, error) {
+	if status != domain.UserActive && status != domain.UserPending {
+		return false, domain.Errorf(domain.EINVALID, "reopen account %d as %q", userID, status)
+	}
+	t = nowOr(t)
+	n, err := q.exec(ctx, `UPDATE users SET status = $2, last_login_at = $3, updated_at = $3
+		WHERE id = $1 AND status = 'locked' AND EXISTS (SELECT 1 FROM dormant_accounts WHERE user_id = $1)`,
+		userID, string(status), t.UnixMicro())
+	if err != nil {
+		return false, fmt.Errorf("reopen account %d: %w", userID, err)
+	}
+	return n == 1, nil
+}

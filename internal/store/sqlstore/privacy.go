@@ -125,7 +125,11 @@ func (q *queries) LockInactiveUser(ctx context.Context, userID int64, idleSince,
 			return err
 		}
 		locked = true
-		_, err = q.exec(ctx, "DELETE FROM inactive_warnings WHERE user_id = $1", userID)
+		if _, err := q.exec(ctx, "DELETE FROM inactive_warnings WHERE user_id = $1", userID); err != nil {
+			return err
+		}
+		// Dormant: its owner may reopen it (lifecycle.go, migration 00041).
+		_, err = q.exec(ctx, "INSERT INTO dormant_accounts (user_id, locked_at) VALUES ($1, $2)", userID, nowOr(t).UnixMicro())
 		return err
 	})
 	if err != nil {

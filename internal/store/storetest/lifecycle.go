@@ -149,3 +149,74 @@ func testLifecycle(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testDormant covers dormant accounts: the inactivity lock makes one, its
+// owner reopens it once, and any other change of status ends it.
+func testDormant(t *testing.T, s store.Store) {
+	b := seedBase(t, s)
+	c := ctx(t)
+	day := 24 * time.Hour
+	now := t0.Add(500 * day)
+	mk := func(login string) domain.User {
+		u := domain.User{LoginID: login, Name: "휴면", InstitutionID: b.clinic.ID, Status: domain.UserActive, Pseudonym: "p-" + login,
+			CreatedAt: t0, LastLoginAt: t0}
+		must(t, s.CreateUser(c, &u))
+		return u
+	}
+	idle, other := mk("idle1"), mk("idle2")
+	for _, u := range []domain.User{idle, other} {
+		ok, err := s.LockInactiveUser(c, u.ID, now.Add(-365*day), now)
+		if err != nil || !ok {
+			t.Fatalf("LockInactiveUser(%s) = %v, %v", u.LoginID, ok, err)
+		}
+	}
+	since, err := s.DormantSince(c, idle.ID)
+	must(t, err)
+	wantTime(t, since, us(now), "DormantSince")
+	_, err = s.DormantSince(c, b.alice.ID)
+	wantErr(t, err, store.ErrNotFound, "DormantSince(active user)")
+	if _, err := s.ReopenDormant(c, idle.ID, domain.UserLocked, now); err == nil {
+		t.Error("ReopenDormant to locked accepted")
+	}
+
+	// Two owners' reopenings racing: one wins.
+	later := now.Add(day)
+	var wg sync.WaitGroup
+	oks := make([]bool, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.ReopenDormant(c, idle.ID, domain.UserActive, later)
+			if err != nil {
+				t.Error(err)
+			}
+			oks[i] = ok
+		}()
+	}
+	wg.Wait()
+	if oks[0] == oks[1] {
+		t.Fatalf("concurrent reopenings: %v", oks)
+	}
+	u, err := s.GetUser(c, idle.ID)
+	must(t, err)
+	if u.Status != domain.UserActive {
+		t.Errorf("reopened status %s", u.Status)
+	}
+	wantTime(t, u.LastLoginAt, us(later), "reopened LastLoginAt")
+	_, err = s.DormantSince(c, idle.ID)
+	wantErr(t, err, store.ErrNotFound, "DormantSince after reopening")
+
+	// An administrator's unlock and lock end dormancy: the owner cannot
+	// reopen an account an administrator locked.
+	o, _ := s.GetUser(c, other.ID)
+	o.Status = domain.UserActive
+	must(t, s.UpdateUser(c, &o))
+	o.Status = domain.UserLocked
+	must(t, s.UpdateUser(c, &o))
+	_, err = s.DormantSince(c, other.ID)
+	wantErr(t, err, store.ErrNotFound, "DormantSince after an administrator's lock")
+	if ok, err := s.ReopenDormant(c, other.ID, domain.UserActive, later); err != nil || ok {
+		t.Errorf("ReopenDormant of an administrator's lock = %v, %v", ok, err)
+	}
+}

@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TrustGeneration", testTrustGeneration},
 		{"ReadCache", testReadCache},
 		{"Lifecycle", testLifecycle},
+		{"Dormant", testDormant},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
