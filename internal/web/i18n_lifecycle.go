@@ -23,6 +23,9 @@ var lifecycleMessages = map[string]message{
 	"renew.expires":   {"현재 만료", "expires"},
 	"renew.renewed":   {"연장 %d회", "renewed %d times"},
 
+	"certexp.banner": {"등록된 공동인증서가 %d일 후 만료됩니다. 만료되면 로그인할 수 없으니, 인증서를 갱신한 뒤 [인증서 변경]에서 새 인증서를 등록하세요.", "Your registered certificate expires in %d days and will no longer log in: renew it, then register the new one under 인증서 변경 (change certificate)."},
+	"certexp.change": {"인증서 변경", "Change certificate"},
+
 	"reactivate.title":      {"휴면 해제", "Reopen a dormant account"},
 	"reactivate.button":     {"휴면 해제", "Reopen my account"},
 	"reactivate.lead":       {"오랫동안 로그인하지 않아 잠긴(휴면) 계정은 등록된 공동인증서로 본인임을 확인하면 직접 다시 열 수 있습니다.", "An account locked because it was not used for a long time (dormant) can be reopened by its owner with the registered certificate."},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/lifecycle"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -15,6 +16,10 @@ type menuPage struct {
 	Systems  []menuSystem
 	Pending  []pendingRequest
 	Expiring []access.ExpiringGrant // grants lapsing soon (account_renew.go)
+	// CertExpiring is the registered certificate when it expires soon
+	// (lifecycle/certexpiry.go): a banner points to 인증서 변경.
+	CertExpiring *domain.Certificate
+	CertDaysLeft int
 }
 
 type menuSystem struct {
@@ -52,6 +57,12 @@ func (s *Server) menuShow(w http.ResponseWriter, r *http.Request) {
 	if p.Expiring, err = s.expiring(r); err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if p.CertExpiring, err = lifecycle.CertExpiring(ctx, s.store, u.ID, nil, now); err != nil {
+		s.serverError(w, r, err)
+		return
+	} else if p.CertExpiring != nil {
+		p.CertDaysLeft = lifecycle.DaysLeft(p.CertExpiring.NotAfter, now)
 	}
 	s.render(w, r, http.StatusOK, "menu", p)
 }
