@@ -55,3 +55,42 @@ func CertExpiring(site Site, user Recipient, expiresAt time.Time, daysLeft int) 
 func Reactivated(site Site, user Recipient, lockedAt, at time.Time) ([]domain.OutboxMessage, error) {
 	return build(KindReactivated, site, []Recipient{user}, msgData{LockAt: lockedAt, DecidedAt: at})
 }
+
+// Kinds of a change of institution.
+const (
+	KindInstChangeRequested = "institution_change.requested" // to the new jurisdiction's approvers
+	KindInstChangeDecided   = "institution_change.decided"   // to the user: confirmed or rejected
+)
+
+func init() {
+	for _, kind := range []string{KindInstChangeRequested, KindInstChangeDecided} {
+		templates[kind] = template.Must(template.New(kind).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/"+kind+".tmpl"))
+	}
+}
+
+// InstitutionChange describes a change of institution, as messages show
+// it.
+type InstitutionChange struct {
+	UserName    string // shown masked to approvers
+	From, To    string // institution names
+	Centre      string // the confirming health centre
+	RequestedAt time.Time
+}
+
+// InstitutionChangeRequested builds the notices to the approvers of the
+// new institution's jurisdiction centre.
+func InstitutionChangeRequested(site Site, approvers []Recipient, c InstitutionChange) ([]domain.OutboxMessage, error) {
+	return build(KindInstChangeRequested, site, approvers, msgData{ApplicantName: oneLine(c.UserName),
+		ApplicantInstitution: oneLine(c.From), Approver: oneLine(c.Centre), System: oneLine(c.To), RequestedAt: c.RequestedAt})
+}
+
+// InstitutionChangeDecided builds the notice to the user of a decision;
+// revoked counts the grants the confirmed change revoked.
+func InstitutionChangeDecided(site Site, user Recipient, c InstitutionChange, approved bool, reason string, revoked int) ([]domain.OutboxMessage, error) {
+	d := msgData{ApplicantInstitution: oneLine(c.From), System: oneLine(c.To), RequestedAt: c.RequestedAt,
+		Decision: "rejected", Reason: multiLine(reason), DaysLeft: revoked}
+	if approved {
+		d.Decision = "approved"
+	}
+	return build(KindInstChangeDecided, site, []Recipient{user}, d)
+}

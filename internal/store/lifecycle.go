@@ -46,4 +46,14 @@ type LifecycleQueries interface {
 	// reports whether it was dormant (of concurrent callers one gets true).
 	DormantSince(ctx context.Context, userID int64) (time.Time, error)
 	ReopenDormant(ctx context.Context, userID int64, status domain.UserStatus, t time.Time) (bool, error)
+
+	// Changes of institution (기관 변경). At most one pending per user:
+	// CreateInstitutionChange returns ErrAlreadyExists otherwise.
+	// DecideInstitutionChange moves a pending change to status (approved,
+	// rejected or cancelled) at t; it returns ErrConflict, with the change
+	// as it now stands, when it was no longer pending.
+	CreateInstitutionChange(ctx context.Context, c *domain.InstitutionChange) error // sets ID
+	GetInstitutionChange(ctx context.Context, id int64) (domain.InstitutionChange, error)
+	ListInstitutionChanges(ctx context.Context, f domain.InstChangeFilter) ([]domain.InstitutionChange, int, error)
+	DecideInstitutionChange(ctx context.Context, id int64, status domain.InstChangeStatus, deciderID int64, reason string, t time.Time) (domain.InstitutionChange, error)
 }

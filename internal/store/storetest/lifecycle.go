@@ -220,3 +220,66 @@ func testDormant(t *testing.T, s store.Store) {
 		t.Errorf("ReopenDormant of an administrator's lock = %v, %v", ok, err)
 	}
 }
+
+// testInstitutionChanges covers changes of institution: one pending per
+// user, listing, one decision of concurrent deciders.
+func testInstitutionChanges(t *testing.T, s store.Store) {
+	b := seedBase(t, s)
+	c := ctx(t)
+	other := domain.Institution{Code: "87654321", Name: "종로연세의원", Kind: domain.KindMedical, ParentID: b.centre.ID, CreatedAt: t0}
+	must(t, s.CreateInstitution(c, &other))
+	ch := domain.InstitutionChange{UserID: b.alice.ID, FromInstitutionID: b.clinic.ID, ToInstitutionID: other.ID,
+		ApproverInstitutionID: b.centre.ID, CreatedAt: t0}
+	must(t, s.CreateInstitutionChange(c, &ch))
+	if ch.ID == 0 || ch.Status != domain.InstChangePending {
+		t.Fatalf("created %+v", ch)
+	}
+	dup := ch
+	wantErr(t, s.CreateInstitutionChange(c, &dup), store.ErrAlreadyExists, "second pending change")
+	bad := domain.InstitutionChange{UserID: b.bob.ID, FromInstitutionID: b.clinic.ID, ToInstitutionID: 99999, ApproverInstitutionID: b.centre.ID}
+	wantErr(t, s.CreateInstitutionChange(c, &bad), store.ErrNotFound, "change to a missing institution")
+
+	got, err := s.GetInstitutionChange(c, ch.ID)
+	must(t, err)
+	wantTime(t, got.CreatedAt, us(t0), "CreatedAt")
+	if got.ToInstitutionID != other.ID || got.FromInstitutionID != b.clinic.ID || got.ApproverInstitutionID != b.centre.ID {
+		t.Errorf("GetInstitutionChange = %+v", got)
+	}
+	_, err = s.GetInstitutionChange(c, 99999)
+	wantErr(t, err, store.ErrNotFound, "missing change")
+	list, n, err := s.ListInstitutionChanges(c, domain.InstChangeFilter{ApproverInstitutionID: b.centre.ID, Status: domain.InstChangePending})
+	must(t, err)
+	if n != 1 || len(list) != 1 || list[0].ID != ch.ID {
+		t.Errorf("inbox = %d %+v", n, list)
+	}
+	if _, n, _ = s.ListInstitutionChanges(c, domain.InstChangeFilter{UserID: b.bob.ID}); n != 0 {
+		t.Errorf("bob's changes = %d", n)
+	}
+	if _, err := s.DecideInstitutionChange(c, ch.ID, domain.InstChangePending, 0, "", t0); err == nil {
+		t.Error("deciding as pending accepted")
+	}
+
+	// Two deciders at once: one decision.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, st := range []domain.InstChangeStatus{domain.InstChangeApproved, domain.InstChangeCancelled} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.DecideInstitutionChange(c, ch.ID, st, b.approver.ID, "r", t0.Add(time.Hour))
+		}()
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("concurrent decisions: %v, %v", errs[0], errs[1])
+	}
+	cur, err := s.DecideInstitutionChange(c, ch.ID, domain.InstChangeRejected, b.approver.ID, "late", t0.Add(2*time.Hour))
+	wantErr(t, err, store.ErrConflict, "deciding twice")
+	if cur.Status == domain.InstChangePending || cur.DeciderID != b.approver.ID {
+		t.Errorf("conflict returned %+v", cur)
+	}
+	wantTime(t, cur.DecidedAt, us(t0.Add(time.Hour)), "DecidedAt")
+	// Decided, a new change may be asked.
+	again := domain.InstitutionChange{UserID: b.alice.ID, FromInstitutionID: b.clinic.ID, ToInstitutionID: other.ID, ApproverInstitutionID: b.centre.ID}
+	must(t, s.CreateInstitutionChange(c, &again))
+}

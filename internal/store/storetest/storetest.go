@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReadCache", testReadCache},
 		{"Lifecycle", testLifecycle},
 		{"Dormant", testDormant},
+		{"InstitutionChanges", testInstitutionChanges},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
