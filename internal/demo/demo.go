@@ -38,6 +38,15 @@ var files embed.FS
 //go:embed data/consent-v1.txt
 var consentV1 string
 
+// consentV2 adds the optional department and position (부서 / 직책,
+// issue 18).
+//
+//go:embed data/consent-v2.txt
+var consentV2 string
+
+// consentTexts are the demo's consent versions, oldest first.
+var consentTexts = []string{consentV1, consentV2}
+
 // Codes of the seeded systems and roles, for callers that look them up.
 const (
 	SystemCovid      = "covid19-vaccination"
@@ -293,24 +302,30 @@ func seedSystems(ctx context.Context, q store.Queries, now time.Time, res *Resul
 	return nil
 }
 
-// ConsentText returns the text of consent version 1, the manual's
-// 개인정보 수집(이용) 및 동의 안내.
-func ConsentText() string { return consentV1 }
+// ConsentText returns the text of the demo's latest consent version: the
+// manual's 개인정보 수집(이용) 및 동의 안내 (version 1) with the optional
+// department and position (version 2).
+func ConsentText() string { return consentTexts[len(consentTexts)-1] }
 
 func seedConsent(ctx context.Context, q store.Queries, now time.Time, res *Result) error {
+	// Each demo version not stored yet is added in order; a database with
+	// later versions of its own keeps them.
+	have := 0
 	latest, err := q.LatestConsentVersion(ctx)
 	if err == nil {
-		res.ConsentVersion = latest.Version
-		return nil
+		have = latest.Version
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("consent: %w", err)
 	}
-	c := domain.ConsentVersion{Text: ConsentText(), CreatedAt: now}
-	if err := q.AddConsentVersion(ctx, &c); err != nil {
-		return fmt.Errorf("add consent: %w", err)
+	res.ConsentVersion = have
+	for v := have; v < len(consentTexts); v++ {
+		c := domain.ConsentVersion{Text: consentTexts[v], CreatedAt: now}
+		if err := q.AddConsentVersion(ctx, &c); err != nil {
+			return fmt.Errorf("add consent: %w", err)
+		}
+		res.Created++
+		res.ConsentVersion = c.Version
 	}
-	res.Created++
-	res.ConsentVersion = c.Version
 	return nil
 }
 

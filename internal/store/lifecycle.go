@@ -56,4 +56,11 @@ type LifecycleQueries interface {
 	GetInstitutionChange(ctx context.Context, id int64) (domain.InstitutionChange, error)
 	ListInstitutionChanges(ctx context.Context, f domain.InstChangeFilter) ([]domain.InstitutionChange, int, error)
 	DecideInstitutionChange(ctx context.Context, id int64, status domain.InstChangeStatus, deciderID int64, reason string, t time.Time) (domain.InstitutionChange, error)
+
+	// Department and position (부서 / 직책). PutUserProfile stores them,
+	// or deletes the row when both are empty; GetUserProfiles returns
+	// those of the given users (absent: none given). EraseUserData deletes
+	// the row.
+	PutUserProfile(ctx context.Context, p domain.UserProfile) error
+	GetUserProfiles(ctx context.Context, userIDs []int64) (map[int64]domain.UserProfile, error)
 }

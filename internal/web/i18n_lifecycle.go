@@ -59,6 +59,10 @@ var lifecycleMessages = map[string]message{
 	"instchange.confirm":          {"확인", "Confirm"},
 	"instchange.not_approver":     {"기관 변경 확인은 보건소의 승인자만 할 수 있습니다.", "Only approvers of a health centre confirm changes of institution."},
 
+	"f.department":   {"부서", "Department"},
+	"f.position":     {"직책", "Position"},
+	"f.profile_help": {"선택 입력. 승인기관이 신청을 확인할 때 참고합니다.", "Optional. Shown to the approvers of your requests."},
+
 	"reactivate.title":      {"휴면 해제", "Reopen a dormant account"},
 	"reactivate.button":     {"휴면 해제", "Reopen my account"},
 	"reactivate.lead":       {"오랫동안 로그인하지 않아 잠긴(휴면) 계정은 등록된 공동인증서로 본인임을 확인하면 직접 다시 열 수 있습니다.", "An account locked because it was not used for a long time (dormant) can be reopened by its owner with the registered certificate."},

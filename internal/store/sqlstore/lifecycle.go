@@ -155,3 +155,40 @@ func (q *queries) ReopenDormant(ctx context.Context, userID int64, status domain
 	}
 	return n == 1, nil
 }
+
+// PutUserProfile upserts (or, both empty, deletes) a user's department
+// and position.
+func (q *queries) PutUserProfile(ctx context.Context, p domain.UserProfile) error {
+	var err error
+	if p.Department == "" && p.Position == "" {
+		_, err = q.exec(ctx, "DELETE FROM user_profiles WHERE user_id = $1", p.UserID)
+	} else {
+		_, err = q.exec(ctx, `INSERT INTO user_profiles (user_id, department, position) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id) DO UPDATE SET department = excluded.department, position = excluded.position`,
+			p.UserID, p.Department, p.Position)
+	}
+	if err != nil {
+		return fmt.Errorf("profile of user %d: %w", p.UserID, err)
+	}
+	return nil
+}
+
+// GetUserProfiles returns the profiles of the given users.
+func (q *queries) GetUserProfiles(ctx context.Context, userIDs []int64) (map[int64]domain.UserProfile, error) {
+	out := map[int64]domain.UserProfile{}
+	for start := 0; start < len(userIDs); start += 500 {
+		var w where
+		w.in("user_id", userIDs[start:min(start+500, len(userIDs))])
+		rows, err := list(ctx, q, func(sc scanner) (domain.UserProfile, error) {
+			var p domain.UserProfile
+			return p, sc.Scan(&p.UserID, &p.Department, &p.Position)
+		}, "SELECT user_id, department, position FROM user_profiles"+w.sql(), w.args...)
+		if err != nil {
+			return nil, fmt.Errorf("profiles: %w", err)
+		}
+		for _, p := range rows {
+			out[p.UserID] = p
+		}
+	}
+	return out, nil
+}

@@ -45,6 +45,7 @@ func (q *queries) EraseUserData(ctx context.Context, userID int64, email string)
 			{"certificate requests", "UPDATE cert_requests SET subject_dn = '', der = NULL WHERE user_id = $1", []any{userID}},
 			{"request justifications", "UPDATE role_requests SET justification = '' WHERE user_id = $1", []any{userID}},
 			{"inactivity warning", "DELETE FROM inactive_warnings WHERE user_id = $1", []any{userID}},
+			{"department and position", "DELETE FROM user_profiles WHERE user_id = $1", []any{userID}},
 		}
 		if e := strings.TrimSpace(email); e != "" {
 			stmts = append(stmts, struct {

@@ -283,3 +283,27 @@ func testInstitutionChanges(t *testing.T, s store.Store) {
 	again := domain.InstitutionChange{UserID: b.alice.ID, FromInstitutionID: b.clinic.ID, ToInstitutionID: other.ID, ApproverInstitutionID: b.centre.ID}
 	must(t, s.CreateInstitutionChange(c, &again))
 }
+
+// testUserProfiles covers department and position: upsert, batch read,
+// delete when emptied, and deletion on withdrawal.
+func testUserProfiles(t *testing.T, s store.Store) {
+	b := seedBase(t, s)
+	c := ctx(t)
+	must(t, s.PutUserProfile(c, domain.UserProfile{UserID: b.alice.ID, Department: "예방접종팀", Position: "간호사"}))
+	must(t, s.PutUserProfile(c, domain.UserProfile{UserID: b.alice.ID, Department: "감염관리실", Position: "수간호사"}))
+	must(t, s.PutUserProfile(c, domain.UserProfile{UserID: b.bob.ID, Position: "원장"}))
+	got, err := s.GetUserProfiles(c, []int64{b.alice.ID, b.bob.ID, b.approver.ID})
+	must(t, err)
+	if len(got) != 2 || got[b.alice.ID].Department != "감염관리실" || got[b.alice.ID].Position != "수간호사" || got[b.bob.ID].Position != "원장" {
+		t.Errorf("GetUserProfiles = %+v", got)
+	}
+	must(t, s.PutUserProfile(c, domain.UserProfile{UserID: b.bob.ID}))
+	if got, _ = s.GetUserProfiles(c, []int64{b.bob.ID}); len(got) != 0 {
+		t.Errorf("emptied profile kept: %+v", got)
+	}
+	wantErr(t, s.PutUserProfile(c, domain.UserProfile{UserID: 99999, Position: "x"}), store.ErrNotFound, "profile of a missing user")
+	must(t, s.EraseUserData(c, b.alice.ID, ""))
+	if got, _ = s.GetUserProfiles(c, []int64{b.alice.ID}); len(got) != 0 {
+		t.Errorf("profile survives EraseUserData: %+v", got)
+	}
+}
