@@ -226,6 +226,12 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 		return err
 	}
 	cfg.Sweep.Renewal = renewal
+	if added, err := f.lifecycle.syncPolicy(ctx, st, time.Now()); err != nil {
+		ln.Close()
+		return err
+	} else if added {
+		log.Info("privacy policy: published a new version from the file", "file", f.lifecycle.privacyPolicyFile)
+	}
 	if f.csrfKeyFile != "" {
 		key, err := readCSRFKey(f.csrfKeyFile)
 		if err != nil {

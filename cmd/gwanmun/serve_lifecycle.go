@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gwanmun/gwanmun/internal/access"
+	"github.com/gwanmun/gwanmun/internal/policy"
+	"github.com/gwanmun/gwanmun/internal/store"
 )
 
 // lifecycleFlags configure the account's later life (issue 18): when
@@ -14,6 +19,7 @@ import (
 type lifecycleFlags struct {
 	grantNoticeDays     string // "30,7"
 	grantNoticeDaysRole string // "role-code=14,3;other-role=60,30,7"
+	privacyPolicyFile   string // the 개인정보 처리방침 in force (package policy)
 }
 
 func (f *lifecycleFlags) register(fs *flag.FlagSet) {
@@ -21,6 +27,24 @@ func (f *lifecycleFlags) register(fs *flag.FlagSet) {
 		"tell holders this many days before a grant with a lifetime lapses, comma-separated (env GWANMUN_GRANT_NOTICE_DAYS)")
 	fs.StringVar(&f.grantNoticeDaysRole, "grant-notice-days-by-role", env("GWANMUN_GRANT_NOTICE_DAYS_BY_ROLE", ""),
 		"per-role notice days, e.g. user-medical=14,3;admin-province=60,30 (role codes; env GWANMUN_GRANT_NOTICE_DAYS_BY_ROLE)")
+	fs.StringVar(&f.privacyPolicyFile, "privacy-policy-file", env("GWANMUN_PRIVACY_POLICY_FILE", ""),
+		"UTF-8 text of the privacy policy (개인정보 처리방침); at start it becomes a new version when it differs from the one in force (env GWANMUN_PRIVACY_POLICY_FILE)")
+}
+
+// syncPolicy publishes the configured privacy policy file, if any.
+func (f *lifecycleFlags) syncPolicy(ctx context.Context, st store.Store, now time.Time) (bool, error) {
+	if f.privacyPolicyFile == "" {
+		return false, nil
+	}
+	b, err := os.ReadFile(f.privacyPolicyFile)
+	if err != nil {
+		return false, fmt.Errorf("-privacy-policy-file: %w", err)
+	}
+	added, err := policy.Sync(ctx, st, string(b), now)
+	if err != nil {
+		return false, fmt.Errorf("-privacy-policy-file %s: %w", f.privacyPolicyFile, err)
+	}
+	return added, nil
 }
 
 // renewal returns the grant renewal configuration from the flags.

@@ -44,6 +44,14 @@ var consentV1 string
 //go:embed data/consent-v2.txt
 var consentV2 string
 
+// privacyPolicy is the demo's 개인정보 처리방침 (package policy).
+//
+//go:embed data/privacy-policy.txt
+var privacyPolicy string
+
+// PrivacyPolicyText returns the demo's privacy policy.
+func PrivacyPolicyText() string { return privacyPolicy }
+
 // consentTexts are the demo's consent versions, oldest first.
 var consentTexts = []string{consentV1, consentV2}
 
@@ -129,6 +137,9 @@ func seed(ctx context.Context, q store.Queries, now time.Time) (*Result, error) 
 		return nil, err
 	}
 	if err := seedConsent(ctx, q, now, res); err != nil {
+		return nil, err
+	}
+	if err := seedPrivacyPolicy(ctx, q, now, res); err != nil {
 		return nil, err
 	}
 	if err := seedAccounts(ctx, q, now, res); err != nil {
@@ -306,6 +317,21 @@ func seedSystems(ctx context.Context, q store.Queries, now time.Time, res *Resul
 // manual's 개인정보 수집(이용) 및 동의 안내 (version 1) with the optional
 // department and position (version 2).
 func ConsentText() string { return consentTexts[len(consentTexts)-1] }
+
+// seedPrivacyPolicy publishes the demo's privacy policy when none is.
+func seedPrivacyPolicy(ctx context.Context, q store.Queries, now time.Time, res *Result) error {
+	if _, err := q.PrivacyPolicy(ctx, 0); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("privacy policy: %w", err)
+	}
+	p := domain.PrivacyPolicy{Text: strings.TrimSpace(privacyPolicy), Source: "demo", CreatedAt: now}
+	if err := q.AddPrivacyPolicy(ctx, &p); err != nil {
+		return fmt.Errorf("privacy policy: %w", err)
+	}
+	res.Created++
+	return nil
+}
 
 func seedConsent(ctx context.Context, q store.Queries, now time.Time, res *Result) error {
 	// Each demo version not stored yet is added in order; a database with

@@ -63,4 +63,13 @@ type LifecycleQueries interface {
 	// the row.
 	PutUserProfile(ctx context.Context, p domain.UserProfile) error
 	GetUserProfiles(ctx context.Context, userIDs []int64) (map[int64]domain.UserProfile, error)
+
+	// Privacy policy versions (개인정보 처리방침). AddPrivacyPolicy stores p
+	// as the next version (concurrent adders get distinct ones);
+	// PrivacyPolicy returns version v, or the newest for v = 0 (ErrNotFound
+	// when none); ListPrivacyPolicies pages through them, newest first,
+	// with their total.
+	AddPrivacyPolicy(ctx context.Context, p *domain.PrivacyPolicy) error
+	PrivacyPolicy(ctx context.Context, version int) (domain.PrivacyPolicy, error)
+	ListPrivacyPolicies(ctx context.Context, p Page) ([]domain.PrivacyPolicy, int, error)
 }

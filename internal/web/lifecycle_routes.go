@@ -14,6 +14,10 @@ func (s *Server) lifecycleRoutes(m *http.ServeMux) {
 	m.Handle("GET /approvals/institutions", s.requireLogin(http.HandlerFunc(s.approvalsInstitutionsShow)))
 	m.Handle("POST /approvals/institutions/{id}/decide", s.requireLogin(http.HandlerFunc(s.approvalsInstitutionsDecide)))
 
+	m.HandleFunc("GET /privacy", s.privacyPolicyShow) // privacy_policy.go
+	m.Handle("GET /admin/privacy-policy", s.requireNational(s.adminPrivacyPolicyShow))
+	m.Handle("POST /admin/privacy-policy", s.requireNational(s.adminPrivacyPolicyCreate))
+
 	reactivateLimit := NewRateLimiter(30, 10, s.now)
 	m.HandleFunc("GET /account/reactivate", s.accountReactivateShow)
 	m.Handle("POST /account/reactivate", s.rateLimit(reactivateLimit, http.HandlerFunc(s.accountReactivateCreate)))

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -305,5 +307,58 @@ func testUserProfiles(t *testing.T, s store.Store) {
 	must(t, s.EraseUserData(c, b.alice.ID, ""))
 	if got, _ = s.GetUserProfiles(c, []int64{b.alice.ID}); len(got) != 0 {
 		t.Errorf("profile survives EraseUserData: %+v", got)
+	}
+}
+
+// testPrivacyPolicies covers the privacy policy's versions: numbering
+// (also of concurrent adders), the newest, one version, the list.
+func testPrivacyPolicies(t *testing.T, s store.Store) {
+	b := seedBase(t, s)
+	c := ctx(t)
+	_, err := s.PrivacyPolicy(c, 0)
+	wantErr(t, err, store.ErrNotFound, "no policy yet")
+	p1 := domain.PrivacyPolicy{Text: "제1조", Source: "demo", CreatedAt: t0}
+	must(t, s.AddPrivacyPolicy(c, &p1))
+	if p1.Version != 1 {
+		t.Fatalf("first version %d", p1.Version)
+	}
+	var wg sync.WaitGroup
+	vs := make([]int, 3)
+	for i := range vs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := domain.PrivacyPolicy{Text: fmt.Sprintf("판 %d", i), Source: "admin", CreatedBy: b.approver.ID, CreatedAt: t0.Add(time.Hour)}
+			if err := s.AddPrivacyPolicy(c, &p); err != nil {
+				t.Error(err)
+			}
+			vs[i] = p.Version
+		}()
+	}
+	wg.Wait()
+	slices.Sort(vs)
+	if !slices.Equal(vs, []int{2, 3, 4}) {
+		t.Errorf("concurrent versions %v", vs)
+	}
+	latest, err := s.PrivacyPolicy(c, 0)
+	must(t, err)
+	if latest.Version != 4 || latest.Source != "admin" || latest.CreatedBy != b.approver.ID {
+		t.Errorf("latest %+v", latest)
+	}
+	one, err := s.PrivacyPolicy(c, 1)
+	must(t, err)
+	if one.Text != "제1조" || one.CreatedBy != 0 {
+		t.Errorf("version 1 %+v", one)
+	}
+	wantTime(t, one.CreatedAt, us(t0), "CreatedAt")
+	_, err = s.PrivacyPolicy(c, 9)
+	wantErr(t, err, store.ErrNotFound, "missing version")
+	if err := s.AddPrivacyPolicy(c, &domain.PrivacyPolicy{Text: "x", Source: "elsewhere"}); err == nil {
+		t.Error("unknown source accepted")
+	}
+	list, total, err := s.ListPrivacyPolicies(c, store.Page{Limit: 2})
+	must(t, err)
+	if total != 4 || len(list) != 2 || list[0].Version != 4 || list[1].Version != 3 {
+		t.Errorf("list %v of %d", pluck(list, func(p domain.PrivacyPolicy) int { return p.Version }), total)
 	}
 }
