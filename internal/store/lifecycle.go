@@ -72,4 +72,13 @@ type LifecycleQueries interface {
 	AddPrivacyPolicy(ctx context.Context, p *domain.PrivacyPolicy) error
 	PrivacyPolicy(ctx context.Context, version int) (domain.PrivacyPolicy, error)
 	ListPrivacyPolicies(ctx context.Context, p Page) ([]domain.PrivacyPolicy, int, error)
+
+	// Pop-up notices (팝업 공지). CreatePopup sets ID and Version 1;
+	// UpdatePopup stores the changes with one more Version (ErrNotFound for
+	// an unknown ID); ListPopups returns those shown at activeAt, oldest
+	// start first, or with a zero activeAt every one, newest first.
+	CreatePopup(ctx context.Context, p *domain.Popup) error
+	UpdatePopup(ctx context.Context, p *domain.Popup) error
+	GetPopup(ctx context.Context, id int64) (domain.Popup, error)
+	ListPopups(ctx context.Context, activeAt time.Time) ([]domain.Popup, error)
 }

@@ -362,3 +362,50 @@ func testPrivacyPolicies(t *testing.T, s store.Store) {
 		t.Errorf("list %v of %d", pluck(list, func(p domain.PrivacyPolicy) int { return p.Version }), total)
 	}
 }
+
+// testPopups covers pop-up notices: create, versions on update, the
+// display period, the audience's constraint.
+func testPopups(t *testing.T, s store.Store) {
+	b := seedBase(t, s)
+	c := ctx(t)
+	p := domain.Popup{Title: "점검 안내", Body: "3월 10일 점검", StartsAt: t0, EndsAt: t0.Add(48 * time.Hour),
+		Audience: domain.PopupEveryone, CreatedAt: t0, CreatedBy: b.approver.ID}
+	must(t, s.CreatePopup(c, &p))
+	if p.ID == 0 || p.Version != 1 {
+		t.Fatalf("created %+v", p)
+	}
+	r := domain.Popup{Title: "승인자 안내", Body: "b", StartsAt: t0.Add(time.Hour), EndsAt: t0.Add(2 * time.Hour),
+		Audience: domain.PopupRole, RoleID: b.role.ID, CreatedAt: t0}
+	must(t, s.CreatePopup(c, &r))
+	if err := s.CreatePopup(c, &domain.Popup{Title: "x", Body: "x", StartsAt: t0, EndsAt: t0.Add(time.Hour), Audience: domain.PopupRole}); err == nil {
+		t.Error("a role audience without a role accepted")
+	}
+	if err := s.CreatePopup(c, &domain.Popup{Title: "x", Body: "x", StartsAt: t0, EndsAt: t0, Audience: domain.PopupEveryone}); err == nil {
+		t.Error("an empty period accepted")
+	}
+	ids := func(ps []domain.Popup) []int64 { return pluck(ps, func(p domain.Popup) int64 { return p.ID }) }
+	if got, _ := s.ListPopups(c, t0); !slices.Equal(ids(got), []int64{p.ID}) {
+		t.Errorf("shown at t0: %v", ids(got))
+	}
+	if got, _ := s.ListPopups(c, t0.Add(90*time.Minute)); !slices.Equal(ids(got), []int64{p.ID, r.ID}) {
+		t.Errorf("shown at t0+90m: %v", ids(got))
+	}
+	if got, _ := s.ListPopups(c, t0.Add(48*time.Hour)); len(got) != 0 {
+		t.Errorf("shown at the end: %v", ids(got))
+	}
+	if got, _ := s.ListPopups(c, time.Time{}); !slices.Equal(ids(got), []int64{r.ID, p.ID}) && !slices.Equal(ids(got), []int64{p.ID, r.ID}) {
+		t.Errorf("all: %v", ids(got))
+	}
+	p.Body, p.UpdatedAt = "3월 11일로 변경", t0.Add(time.Hour)
+	must(t, s.UpdatePopup(c, &p))
+	got, err := s.GetPopup(c, p.ID)
+	must(t, err)
+	if got.Version != 2 || got.Body != "3월 11일로 변경" || got.CreatedBy != b.approver.ID {
+		t.Errorf("after update %+v", got)
+	}
+	wantTime(t, got.UpdatedAt, us(t0.Add(time.Hour)), "UpdatedAt")
+	wantErr(t, s.UpdatePopup(c, &domain.Popup{ID: 99999, Title: "x", Body: "x", StartsAt: t0, EndsAt: t0.Add(time.Hour), Audience: domain.PopupEveryone}),
+		store.ErrNotFound, "update a missing popup")
+	_, err = s.GetPopup(c, 99999)
+	wantErr(t, err, store.ErrNotFound, "missing popup")
+}

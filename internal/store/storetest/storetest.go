@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InstitutionChanges", testInstitutionChanges},
 		{"UserProfiles", testUserProfiles},
 		{"PrivacyPolicies", testPrivacyPolicies},
+		{"Popups", testPopups},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
