@@ -18,6 +18,10 @@ func (s *Server) lifecycleRoutes(m *http.ServeMux) {
 	m.Handle("GET /admin/privacy-policy", s.requireNational(s.adminPrivacyPolicyShow))
 	m.Handle("POST /admin/privacy-policy", s.requireNational(s.adminPrivacyPolicyCreate))
 
+	m.Handle("GET /admin/popups", s.requireNational(s.adminPopupsShow)) // popups.go
+	m.Handle("POST /admin/popups", s.requireNational(s.adminPopupsCreate))
+	m.Handle("POST /admin/popups/{id}/end", s.requireNational(s.adminPopupsEnd))
+
 	reactivateLimit := NewRateLimiter(30, 10, s.now)
 	m.HandleFunc("GET /account/reactivate", s.accountReactivateShow)
 	m.Handle("POST /account/reactivate", s.rateLimit(reactivateLimit, http.HandlerFunc(s.accountReactivateCreate)))

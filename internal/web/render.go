@@ -101,6 +101,8 @@ type view struct {
 	AdminLinks []adminLink
 	Config     *Config
 	Page       any
+	// Popups are the pop-up notices shown on this page (popups.go).
+	Popups []domain.Popup
 }
 
 // render executes page into a buffer and writes it with status; a failure
@@ -126,6 +128,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 			v.Admin, v.AdminLinks = true, adminLinks
 		}
 	}
+	v.Popups = s.popupsFor(r, page) // popups.go
 	t := s.tmpl.sets[st.lang][page]
 	var buf bytes.Buffer
 	var err error
