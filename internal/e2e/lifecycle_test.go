@@ -233,3 +233,62 @@ func instChangeStory(t *testing.T, srv *demoServer, browser context.Context) {
 	}
 	shots.take(t, tab, "instchange-rerequested")
 }
+
+// popupStory: a pop-up notice for everyone opens as a modal on the home
+// page with the focus on [닫기]; Tab and Shift+Tab stay inside; [닫기]
+// closes it, returns the focus to the page, and the notice does not come
+// back in this session; [오늘 하루 보지 않기] keeps it away even in a new
+// session. The notice ends when the story does.
+func popupStory(t *testing.T, srv *demoServer, browser context.Context) {
+	st := demoStore(t, srv)
+	ctx := context.Background()
+	now := time.Now()
+	p := domain.Popup{Title: "시스템 점검 안내", Body: "e2e 팝업 공지입니다.", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(24 * time.Hour),
+		Audience: domain.PopupEveryone, CreatedAt: now}
+	if err := st.CreatePopup(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.StartsAt, p.EndsAt = now.Add(-2*time.Hour), now.Add(-time.Hour)
+		if err := st.UpdatePopup(ctx, &p); err != nil {
+			t.Errorf("end the pop-up: %v", err)
+		}
+	})
+	dlg := fmt.Sprintf(`dialog[data-popup="%d"]`, p.ID)
+	inside := `(document.activeElement && !!document.activeElement.closest('` + dlg + `'))`
+	open := `document.querySelector('` + dlg + `').open`
+
+	tab := newTab(t, browser)
+	run(t, tab, "open the home page", chromedp.Navigate(srv.URL+"/"))
+	waitFor(t, tab, "the pop-up opens", open+` && `+inside)
+	if got := get(t, tab, "read the focused button", chromedp.Evaluate[string](`document.activeElement.dataset.popupAct || ''`)); got != "close" {
+		t.Errorf("the focus is on %q, want [닫기]", got)
+	}
+	assertText(t, tab, dlg+` h2`, "시스템 점검 안내")
+	checkA11y(t, tab, "home page with a pop-up notice")
+	for i, key := range []string{"\t", "\t", "\t"} {
+		run(t, tab, "Tab", chromedp.KeyEvent(key))
+		if !get(t, tab, "focus after Tab", chromedp.Evaluate[bool](inside)) {
+			t.Fatalf("Tab #%d left the pop-up", i+1)
+		}
+	}
+	run(t, tab, "[닫기]", chromedp.Click(chromedp.CSS(dlg+` [data-popup-act="close"]`)))
+	waitFor(t, tab, "the pop-up closes", `!`+open+` && !`+inside)
+	run(t, tab, "reload", chromedp.Reload())
+	waitFor(t, tab, "the home page again", visible(`#login-form`))
+	if get(t, tab, "is the pop-up open", chromedp.Evaluate[bool](open)) {
+		t.Error("the pop-up opened again in the same session after [닫기]")
+	}
+
+	tab2 := newTab(t, browser)
+	run(t, tab2, "open the home page", chromedp.Navigate(srv.URL+"/"))
+	waitFor(t, tab2, "the pop-up opens", open)
+	run(t, tab2, "[오늘 하루 보지 않기]", chromedp.Click(chromedp.CSS(dlg+` [data-popup-act="today"]`)))
+	waitFor(t, tab2, "the pop-up closes", `!`+open)
+	get(t, tab2, "forget the session", chromedp.Evaluate[bool](`sessionStorage.clear(), true`))
+	run(t, tab2, "reload", chromedp.Reload())
+	waitFor(t, tab2, "the home page again", visible(`#login-form`))
+	if get(t, tab2, "is the pop-up open", chromedp.Evaluate[bool](open)) {
+		t.Error("the pop-up opened again the same day after [오늘 하루 보지 않기]")
+	}
+}
