@@ -40,6 +40,7 @@ function openNext(queue, returnTo) {
       sessionStorage.setItem(key, '1');
       if (today) localStorage.setItem(key + '-until', String(endOfToday()));
     } catch { /* storage blocked */ }
+    d.classList.remove('shown', 'in');
     d.close();
   };
   d.addEventListener('keydown', (ev) => {
@@ -54,6 +55,7 @@ function openNext(queue, returnTo) {
   d.querySelector('[data-popup-act="close"]').addEventListener('click', () => done(false));
   d.querySelector('[data-popup-act="today"]').addEventListener('click', () => done(true));
   d.addEventListener('close', () => openNext(queue, returnTo), { once: true });
+  d.classList.add('shown', 'in'); // KRDS: .krds-modal.shown.in is visible
   d.showModal();
   d.querySelector('[data-popup-act="close"]').focus();
 }
