@@ -50,6 +50,8 @@ type serveFlags struct {
 
 	// The privacy rules (docs/privacy.md), in days.
 	loginIDHoldDays, inactiveDays, inactiveWarnDays int
+
+	lifecycle lifecycleFlags // serve_lifecycle.go
 }
 
 type stringList []string
@@ -105,6 +107,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, defaultDB string) {
 	fs.IntVar(&f.inactiveWarnDays, "inactive-warn-days", envDays("GWANMUN_INACTIVE_WARN_DAYS", 30), "warn by e-mail this many days before the inactivity lock (env GWANMUN_INACTIVE_WARN_DAYS)")
 	fs.StringVar(&f.csrfKeyFile, "csrf-key-file", env("GWANMUN_CSRF_KEY_FILE", ""), "file holding the key (at least 32 bytes, e.g. base64 of 32 random bytes) that signs anonymous visitors' CSRF cookies; processes behind one load balancer must share it (env GWANMUN_CSRF_KEY_FILE; default a random key per process)")
 	f.registerEdge(fs)
+	f.lifecycle.register(fs)
 	fs.StringVar(&f.logJSON, "log-format", env("GWANMUN_LOG_FORMAT", "text"), "log format: text or json (env GWANMUN_LOG_FORMAT)")
 }
 
@@ -229,6 +232,18 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 	if err := f.applyEdge(&cfg); err != nil {
 		ln.Close()
 		return err
+	}
+	renewal, err := f.lifecycle.renewal()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	cfg.Sweep.Renewal = renewal
+	if added, err := f.lifecycle.syncPolicy(ctx, st, time.Now()); err != nil {
+		ln.Close()
+		return err
+	} else if added {
+		log.Info("privacy policy: published a new version from the file", "file", f.lifecycle.privacyPolicyFile)
 	}
 	if f.csrfKeyFile != "" {
 		key, err := readCSRFKey(f.csrfKeyFile)

@@ -231,6 +231,13 @@ func Decide(ctx context.Context, q store.Queries, actor domain.User, clientAddr 
 	if err := audit.Log(ctx, q, a, "request.approve", "request", req.ID, detail, now); err != nil {
 		return decided, nil, err
 	}
+	// A renewal (renewal.go) extends the grant it renews instead.
+	if g, ok, err := approveRenewal(ctx, q, a, decided, role, now); ok || err != nil {
+		if err != nil {
+			return decided, nil, err
+		}
+		return decided, g, d.Notices.requestDecided(ctx, q, decided, role, now)
+	}
 	g := domain.Grant{UserID: applicant.ID, RoleID: role.ID, RequestID: req.ID, GrantedAt: now, GrantedBy: actor.ID}
 	if role.GrantLifetime > 0 {
 		g.ExpiresAt = now.Add(role.GrantLifetime)

@@ -21,6 +21,8 @@ type SweepConfig struct {
 	EscalateAfter time.Duration
 	// Notices, when set, e-mails the reminders.
 	Notices *Notices
+	// Renewal sets when holders are told that a grant lapses (renewal.go).
+	Renewal RenewalConfig
 }
 
 func (c SweepConfig) withDefaults() SweepConfig {
@@ -36,6 +38,7 @@ func (c SweepConfig) withDefaults() SweepConfig {
 // SweepResult counts what a sweep did.
 type SweepResult struct {
 	Lapsed, Reminded, Escalated, Cancelled int
+	ExpiryNotices                          int // grants whose holders were told they lapse soon
 }
 
 // Sweep runs the periodic rules: grants past their lifetime lapse,
@@ -59,7 +62,10 @@ func Sweep(ctx context.Context, st store.Store, cfg SweepConfig, now time.Time) 
 			if err := q.RevokeGrant(ctx, g.ID, 0, "기간 만료", now); err != nil {
 				return err
 			}
-			return audit.Log(ctx, q, audit.System, "grant.expire", "grant", g.ID, map[string]any{"role": g.RoleID}, now)
+			if err := audit.Log(ctx, q, audit.System, "grant.expire", "grant", g.ID, map[string]any{"role": g.RoleID}, now); err != nil {
+				return err
+			}
+			return renewalLapsed(ctx, q, cfg.Notices, g, now) // renewal.go: tell the holder why
 		})
 		if err == nil {
 			res.Lapsed++
@@ -67,6 +73,10 @@ func Sweep(ctx context.Context, st store.Store, cfg SweepConfig, now time.Time) 
 		return err
 	})
 	if err != nil {
+		return res, err
+	}
+
+	if res.ExpiryNotices, err = RenewalNotices(ctx, st, cfg.Renewal, cfg.Notices, now); err != nil {
 		return res, err
 	}
 

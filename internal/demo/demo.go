@@ -40,6 +40,17 @@ var files embed.FS
 // demo seeds, keyed by the Korean text (web.Config.ConsentTranslations).
 func ConsentTranslations() map[string]string { return firstrun.ConsentTranslations() }
 
+// privacyPolicy is the demo's 개인정보 처리방침 (package policy).
+//
+//go:embed data/privacy-policy.txt
+var privacyPolicy string
+
+// PrivacyPolicyText returns the demo's privacy policy.
+func PrivacyPolicyText() string { return privacyPolicy }
+
+// consentTexts are the demo's consent versions, oldest first.
+var consentTexts = firstrun.ConsentHistory()
+
 // Codes of the seeded systems and roles, for callers that look them up.
 const (
 	SystemCovid      = "covid19-vaccination"
@@ -122,6 +133,9 @@ func seed(ctx context.Context, q store.Queries, now time.Time) (*Result, error) 
 		return nil, err
 	}
 	if err := seedConsent(ctx, q, now, res); err != nil {
+		return nil, err
+	}
+	if err := seedPrivacyPolicy(ctx, q, now, res); err != nil {
 		return nil, err
 	}
 	if err := seedAccounts(ctx, q, now, res); err != nil {
@@ -295,25 +309,46 @@ func seedSystems(ctx context.Context, q store.Queries, now time.Time, res *Resul
 	return nil
 }
 
-// ConsentText returns the text of consent version 1, the manual's
-// 개인정보 수집(이용) 및 동의 안내 (the default every fresh database gets,
-// firstrun.ConsentText).
-func ConsentText() string { return firstrun.ConsentText() }
+// ConsentText returns the text of the demo's latest consent version: the
+// manual's 개인정보 수집(이용) 및 동의 안내 (version 1, the default every
+// fresh database gets, firstrun.ConsentText) with the optional department
+// and position (version 2).
+func ConsentText() string { return consentTexts[len(consentTexts)-1] }
+
+// seedPrivacyPolicy publishes the demo's privacy policy when none is.
+func seedPrivacyPolicy(ctx context.Context, q store.Queries, now time.Time, res *Result) error {
+	if _, err := q.PrivacyPolicy(ctx, 0); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("privacy policy: %w", err)
+	}
+	p := domain.PrivacyPolicy{Text: strings.TrimSpace(privacyPolicy), Source: "demo", CreatedAt: now}
+	if err := q.AddPrivacyPolicy(ctx, &p); err != nil {
+		return fmt.Errorf("privacy policy: %w", err)
+	}
+	res.Created++
+	return nil
+}
 
 func seedConsent(ctx context.Context, q store.Queries, now time.Time, res *Result) error {
+	// Each demo version not stored yet is added in order; a database with
+	// later versions of its own keeps them.
+	have := 0
 	latest, err := q.LatestConsentVersion(ctx)
 	if err == nil {
-		res.ConsentVersion = latest.Version
-		return nil
+		have = latest.Version
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("consent: %w", err)
 	}
-	c := domain.ConsentVersion{Text: ConsentText(), CreatedAt: now}
-	if err := q.AddConsentVersion(ctx, &c); err != nil {
-		return fmt.Errorf("add consent: %w", err)
+	res.ConsentVersion = have
+	for v := have; v < len(consentTexts); v++ {
+		c := domain.ConsentVersion{Text: consentTexts[v], CreatedAt: now}
+		if err := q.AddConsentVersion(ctx, &c); err != nil {
+			return fmt.Errorf("add consent: %w", err)
+		}
+		res.Created++
+		res.ConsentVersion = c.Version
 	}
-	res.Created++
-	res.ConsentVersion = c.Version
 	return nil
 }
 

@@ -131,10 +131,10 @@ func TestSeed(t *testing.T) {
 
 		// Consent.
 		c, err := st.LatestConsentVersion(ctx)
-		if err != nil || c.Version != 1 || res.ConsentVersion != 1 {
+		if err != nil || c.Version != 2 || res.ConsentVersion != 2 {
 			t.Fatalf("consent = %+v, %v", c, err)
 		}
-		for _, w := range []string{"사용자 확인 및 중복 가입 방지", "이름, 아이디, 기관명, 휴대폰번호, 기관(부서) 전화번호", "탈퇴 시 즉시 삭제", "거부권"} {
+		for _, w := range []string{"사용자 확인 및 중복 가입 방지", "이름, 아이디, 기관명, 휴대폰번호, 기관(부서) 전화번호", "탈퇴 시 즉시 삭제", "거부권", "부서, 직책"} {
 			if !strings.Contains(c.Text, w) {
 				t.Errorf("consent text lacks %q", w)
 			}
@@ -149,7 +149,7 @@ func TestSeed(t *testing.T) {
 		for _, a := range res.Accounts {
 			byLogin[a.LoginID] = a
 			u, err := st.GetUser(ctx, a.UserID)
-			if err != nil || u.Status != domain.UserActive || u.LoginID != a.LoginID || u.InstitutionID != a.Institution.ID || u.Pseudonym == "" || u.ConsentVersion != 1 {
+			if err != nil || u.Status != domain.UserActive || u.LoginID != a.LoginID || u.InstitutionID != a.Institution.ID || u.Pseudonym == "" || u.ConsentVersion != 2 {
 				t.Errorf("user %s = %+v, %v", a.LoginID, u, err)
 			}
 			grants, err := st.ListGrants(ctx, store.GrantFilter{UserID: a.UserID, ActiveAt: now})

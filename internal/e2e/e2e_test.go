@@ -53,6 +53,9 @@ func TestE2E(t *testing.T) {
 	t.Run("AdminConfirm", func(t *testing.T) { adminConfirmStory(t, srv, browser) })
 	t.Run("CertChange", func(t *testing.T) { certChangeStory(t, srv, browser) })
 	t.Run("ReviewBulk", func(t *testing.T) { reviewStory(t, srv, browser) })
+	t.Run("Renewal", func(t *testing.T) { renewalStory(t, srv, browser) })              // lifecycle_test.go
+	t.Run("InstitutionChange", func(t *testing.T) { instChangeStory(t, srv, browser) }) // lifecycle_test.go
+	t.Run("Popup", func(t *testing.T) { popupStory(t, srv, browser) })                  // lifecycle_test.go
 	t.Run("ServerLog", func(t *testing.T) {
 		log := srv.Log()
 		if !strings.Contains(log, "code=cert_expired") {

@@ -17,20 +17,36 @@ import (
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
-//go:embed consent-v1.txt
-var consentV1 string
+// The default consent texts, oldest first: version 1 is the manual's
+// 개인정보 수집(이용) 및 동의 안내; version 2 adds the optional e-mail,
+// department and position that signup also collects.
+var (
+	//go:embed consent-v1.txt
+	consentV1 string
+	//go:embed consent-v1.en.txt
+	consentV1En string
+	//go:embed consent-v2.txt
+	consentV2 string
+	//go:embed consent-v2.en.txt
+	consentV2En string
+)
 
-// ConsentText returns the default consent text: the manual's
-// 개인정보 수집(이용) 및 동의 안내, listing exactly what signup collects.
-func ConsentText() string { return consentV1 }
+// ConsentText returns the default consent text that a fresh database gets:
+// the manual's 개인정보 수집(이용) 및 동의 안내, listing exactly what signup
+// collects (the required fields and the optional e-mail, department and
+// position).
+func ConsentText() string { return consentV2 }
 
-//go:embed consent-v1.en.txt
-var consentV1En string
+// ConsentHistory returns every default consent text, oldest first (the
+// demo seeds them all, so that its users meet a consent change).
+func ConsentHistory() []string { return []string{consentV1, consentV2} }
 
-// ConsentTranslations returns the English text of the default consent
+// ConsentTranslations returns the English text of each default consent
 // text, keyed by the Korean text as stored (web.Config.ConsentTranslations):
 // on the English signup page a person reads what they agree to.
-func ConsentTranslations() map[string]string { return map[string]string{consentV1: consentV1En} }
+func ConsentTranslations() map[string]string {
+	return map[string]string{consentV1: consentV1En, consentV2: consentV2En}
+}
 
 // errRaced rolls back a default consent version that another process
 // added at the same moment.

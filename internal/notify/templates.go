@@ -75,6 +75,8 @@ type msgData struct {
 	DecidedAt            time.Time
 	Waiting              time.Duration
 	LastLoginAt, LockAt  time.Time
+	ExpiresAt            time.Time // lifecycle.go: what lapses or expires, and when
+	DaysLeft             int
 }
 
 // RequestCreated builds the notices to the approvers of a new request,

@@ -25,12 +25,15 @@ const (
 	// PurposeCertReregister: an anonymous user whose certificate expired
 	// signs with the new one to ask their health centre to register it.
 	PurposeCertReregister = "cert-reregister"
+	// PurposeReactivate: the owner of an account locked for inactivity
+	// signs with its registered certificate to reopen it (휴면 해제).
+	PurposeReactivate = "reactivate"
 )
 
 // ValidPurpose reports whether p is one of the challenge purposes.
 func ValidPurpose(p string) bool {
 	switch p {
-	case PurposeSignup, PurposeLogin, PurposeCertChange, PurposeConfirm, PurposeCertReregister:
+	case PurposeSignup, PurposeLogin, PurposeCertChange, PurposeConfirm, PurposeCertReregister, PurposeReactivate:
 		return true
 	}
 	return false

@@ -43,6 +43,8 @@ type ExportAccount struct {
 	Mobile             string     `json:"mobile"`
 	OfficePhone        string     `json:"office_phone"`
 	Email              string     `json:"email"`
+	Department         string     `json:"department"`
+	Position           string     `json:"position"`
 	Status             string     `json:"status"`
 	ConsentVersion     int        `json:"consent_version"`
 	ConsentAt          *time.Time `json:"consent_at"`
@@ -180,6 +182,11 @@ func ExportUser(ctx context.Context, q store.Queries, userID int64, now time.Tim
 		}
 		x.Institution = &ExportInstitution{ID: in.ID, Code: in.Code, Name: in.Name, Kind: string(in.Kind)}
 	}
+	profs, err := q.GetUserProfiles(ctx, []int64{u.ID})
+	if err != nil {
+		return nil, err
+	}
+	x.Account.Department, x.Account.Position = profs[u.ID].Department, profs[u.ID].Position
 
 	certs, err := q.ListCertificates(ctx, u.ID)
 	if err != nil {

@@ -59,6 +59,9 @@ type Info struct {
 	Mobile        string `json:"mobile"`
 	OfficePhone   string `json:"office_phone"`
 	Email         string `json:"email,omitempty"`
+	// Department (부서) and Position (직책) are optional (profile.go).
+	Department string `json:"department,omitempty"`
+	Position   string `json:"position,omitempty"`
 }
 
 // Draft is a decoded signup draft.
@@ -279,6 +282,12 @@ func (s *Service) SaveInfo(ctx context.Context, token string, in Info) (Draft, e
 	if in.Email, msg = Email(in.Email); msg != "" {
 		fe["email"] = msg
 	}
+	if in.Department, msg = ProfileField(in.Department); msg != "" {
+		fe["department"] = msg
+	}
+	if in.Position, msg = ProfileField(in.Position); msg != "" {
+		fe["position"] = msg
+	}
 	if in.InstitutionID == 0 {
 		fe["institution"] = "소속 기관을 검색하여 선택하세요."
 	} else if inst, err := s.Store.GetInstitution(ctx, in.InstitutionID); errors.Is(err, store.ErrNotFound) || (err == nil && !inst.RetiredAt.IsZero()) {
@@ -363,6 +372,9 @@ func (s *Service) Submit(ctx context.Context, token string, c Choice) (Result, e
 		if err := q.CreateUser(ctx, &u); errors.Is(err, store.ErrAlreadyExists) {
 			return ErrLoginIDTaken
 		} else if err != nil {
+			return err
+		}
+		if err := q.PutUserProfile(ctx, domain.UserProfile{UserID: u.ID, Department: info.Department, Position: info.Position}); err != nil {
 			return err
 		}
 		cert, err := certRecord(d.Data, u.ID, now)

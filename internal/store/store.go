@@ -38,10 +38,11 @@ type Page struct {
 
 // Queries are the reads and writes, usable alone or inside InTx.
 type Queries interface {
-	SessionQueries // sessions.go
-	ReviewStore    // periodic access reviews (review.go)
-	RetentionStore // audit and access-log purges past retention (retention.go)
-	AccessLogStore // the monthly access-log report (accesslog.go)
+	SessionQueries   // sessions.go
+	ReviewStore      // periodic access reviews (review.go)
+	RetentionStore   // audit and access-log purges past retention (retention.go)
+	AccessLogStore   // the monthly access-log report (accesslog.go)
+	LifecycleQueries // lifecycle.go: renewals, expiry notices
 	// Institutions.
 	CreateInstitution(ctx context.Context, in *domain.Institution) error // sets ID; ErrAlreadyExists on duplicate code
 	UpdateInstitution(ctx context.Context, in *domain.Institution) error

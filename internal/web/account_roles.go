@@ -26,6 +26,7 @@ type rolesPage struct {
 	Notice    string
 	Fields    map[string]string
 	Info      signup.Info
+	Expiring  []access.ExpiringGrant // grants lapsing soon (account_renew.go)
 }
 
 // signupChoice is the role_choice partial's selection.
@@ -52,6 +53,8 @@ func (s *Server) accountRolesShow(w http.ResponseWriter, r *http.Request) {
 		p.Notice = translate(state(r).lang, "roles.done_relinquished")
 	case "info":
 		p.Notice = translate(state(r).lang, "roles.done_info")
+	case "renewal":
+		p.Notice = translate(state(r).lang, "renew.done")
 	}
 	s.accountRolesRender(w, r, http.StatusOK, p)
 }
@@ -66,9 +69,17 @@ func (s *Server) accountRolesRender(w http.ResponseWriter, r *http.Request, stat
 	p.Views = roleViews
 	if p.Info.LoginID == "" {
 		p.Info = signup.Info{Name: u.Name, LoginID: u.LoginID, Mobile: u.Mobile, OfficePhone: u.OfficePhone, Email: u.Email}
+		if err := s.fillProfile(r, &p.Info, u.ID); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
 	held, err := access.Held(ctx, s.store, u.ID, now)
 	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if p.Expiring, err = s.expiring(r); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -242,7 +253,8 @@ func (s *Server) accountInfoUpdate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := *userFrom(ctx)
 	in := signup.Info{Name: u.Name, LoginID: u.LoginID, Mobile: r.PostFormValue("mobile"),
-		OfficePhone: r.PostFormValue("office_phone"), Email: r.PostFormValue("email")}
+		OfficePhone: r.PostFormValue("office_phone"), Email: r.PostFormValue("email"),
+		Department: r.PostFormValue("department"), Position: r.PostFormValue("position")}
 	fe := map[string]string{}
 	var msg string
 	if in.Mobile, msg = signup.Mobile(in.Mobile); msg != "" {
@@ -254,6 +266,7 @@ func (s *Server) accountInfoUpdate(w http.ResponseWriter, r *http.Request) {
 	if in.Email, msg = signup.Email(in.Email); msg != "" {
 		fe["email"] = msg
 	}
+	profileFields(&in, fe) // account_profile.go
 	if len(fe) > 0 {
 		in.Mobile, in.OfficePhone, in.Email = r.PostFormValue("mobile"), r.PostFormValue("office_phone"), r.PostFormValue("email")
 		s.accountRolesRender(w, r, http.StatusUnprocessableEntity, &rolesPage{View: "held", Fields: fe, Info: in,
@@ -268,6 +281,9 @@ func (s *Server) accountInfoUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		cur.Mobile, cur.OfficePhone, cur.Email, cur.UpdatedAt = in.Mobile, in.OfficePhone, in.Email, now
 		if err := q.UpdateUser(ctx, &cur); err != nil {
+			return err
+		}
+		if err := q.PutUserProfile(ctx, domain.UserProfile{UserID: u.ID, Department: in.Department, Position: in.Position}); err != nil {
 			return err
 		}
 		return logAudit(ctx, q, r, "user.update_info", "user", u.ID, nil, now)

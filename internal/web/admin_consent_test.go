@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 func TestConsentVersions(t *testing.T) {
 	t.Parallel()
 	e := newSeededEnv(t, nil)
+	next := strconv.Itoa(e.demo.ConsentVersion + 1) // the version the test adds
 	admin, aid := e.demoAccount("admin")
 	ac := e.signedIn(admin, aid)
 	approver, pid := e.demoAccount("approver11110")
@@ -24,8 +27,8 @@ func TestConsentVersions(t *testing.T) {
 	wantStatus(t, "approver opens consent admin", res, body, http.StatusForbidden)
 	res, body = ac.getPage("/admin/consent")
 	wantStatus(t, "admin opens consent admin", res, body, http.StatusOK)
-	if !strings.Contains(body, "v1") {
-		t.Errorf("version 1 not listed")
+	if !strings.Contains(body, fmt.Sprintf("v%d", e.demo.ConsentVersion)) {
+		t.Errorf("version %d not listed", e.demo.ConsentVersion)
 	}
 	res, body = ac.postForm("/admin/consent", url.Values{"text": {"   "}})
 	wantStatus(t, "empty text", res, body, http.StatusUnprocessableEntity)
@@ -60,16 +63,16 @@ func TestConsentVersions(t *testing.T) {
 		t.Errorf("consent page lacks the new text")
 	}
 	// Not agreeing, or agreeing to a stale version, records nothing.
-	res, body = pc.postForm("/account/consent", url.Values{"version": {"2"}, "next": {"/approvals"}})
+	res, body = pc.postForm("/account/consent", url.Values{"version": {next}, "next": {"/approvals"}})
 	wantStatus(t, "without agree", res, body, http.StatusUnprocessableEntity)
-	res, body = pc.postForm("/account/consent", url.Values{"version": {"1"}, "agree": {"1"}})
+	res, body = pc.postForm("/account/consent", url.Values{"version": {strconv.Itoa(e.demo.ConsentVersion)}, "agree": {"1"}})
 	wantStatus(t, "stale version", res, body, http.StatusUnprocessableEntity)
 	// Agreeing records version and time, and lets the user go on; an
 	// outside next is not followed.
-	res, body = pc.postForm("/account/consent", url.Values{"version": {"2"}, "agree": {"1"}, "next": {"//evil.example/"}})
+	res, body = pc.postForm("/account/consent", url.Values{"version": {next}, "agree": {"1"}, "next": {"//evil.example/"}})
 	wantRedirect(t, "agree", res, body, "/menu?msg=consent_recorded")
 	u, err := e.s.store.GetUser(e.ctx, approver.ID)
-	if err != nil || u.ConsentVersion != 2 || !u.ConsentAt.Equal(e.clock.Now().Truncate(1000)) {
+	if err != nil || u.ConsentVersion != e.demo.ConsentVersion+1 || !u.ConsentAt.Equal(e.clock.Now().Truncate(1000)) {
 		t.Errorf("after consent: version %d at %v (%v)", u.ConsentVersion, u.ConsentAt, err)
 	}
 	if e.auditCount("user.consent") != 1 {

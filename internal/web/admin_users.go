@@ -279,7 +279,8 @@ type adminUserPage struct {
 	Requests    []adminRequestRow
 	Self        bool
 	PurposeMax  int
-	Actions     []string // the account actions offered
+	Actions     []string           // the account actions offered
+	Profile     domain.UserProfile // department and position (account_profile.go)
 }
 
 type adminGrantRow struct {
@@ -372,6 +373,9 @@ func (s *Server) adminUserRender(w http.ResponseWriter, r *http.Request, status 
 	p.Institution = names.get(ctx, s.store, u.InstitutionID)
 	if c, err := s.store.JurisdictionCentre(ctx, u.InstitutionID); err == nil {
 		p.Centre = c
+	}
+	if profs, err := s.store.GetUserProfiles(ctx, []int64{u.ID}); err == nil {
+		p.Profile = profs[u.ID]
 	}
 	if p.Certs, err = s.store.ListCertificates(ctx, u.ID); err != nil {
 		s.serverError(w, r, err)

@@ -58,9 +58,13 @@ var apiTable = []apiRoute{
 	{"POST", "/api/v1/me/requests", apiSession, "", false, (*Server).apiRequestCreate},
 	{"POST", "/api/v1/me/requests/{id}/cancel", apiSession, "", false, (*Server).apiRequestCancel},
 	{"POST", "/api/v1/me/grants/{id}/relinquish", apiSession, "", false, (*Server).apiGrantRelinquish},
+	{"POST", "/api/v1/me/grants/{id}/renew", apiSession, "", false, (*Server).apiGrantRenew},
+	{"POST", "/api/v1/me/institution-change", apiSession, "", false, (*Server).apiInstitutionChange},
+	{"POST", "/api/v1/me/institution-change/{id}/withdraw", apiSession, "", false, (*Server).apiInstitutionChangeWithdraw},
 
 	{"GET", "/api/v1/approvals", apiSession, "", false, (*Server).apiApprovals},
 	{"POST", "/api/v1/approvals/{id}/decision", apiSession, "", false, (*Server).apiApprovalDecide},
+	{"POST", "/api/v1/approvals/institution-changes/{id}/decision", apiSession, "", false, (*Server).apiInstitutionChangeDecide},
 
 	{"GET", "/api/v1/institutions", apiScoped, api.ScopeInstitutionsRead, false, (*Server).apiInstitutions},
 	{"GET", "/api/v1/institutions/{id}/jurisdiction", apiScoped, api.ScopeInstitutionsRead, false, (*Server).apiJurisdiction},

@@ -32,6 +32,10 @@ type approvalsPage struct {
 	Statuses  []domain.RequestStatus
 	CanEscal  bool
 	ReasonMax int
+	// Renewals marks the renewal requests among Items (access/renewal.go).
+	Renewals map[int64]*access.RenewalInfo
+	// Profiles are the applicants' department and position, where given.
+	Profiles map[int64]*domain.UserProfile
 }
 
 type approvalsFilter struct {
@@ -110,6 +114,14 @@ func (s *Server) approvalsRender(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	if p.Items, p.Total, err = access.Inbox(ctx, s.store, sc, f, now); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if p.Profiles, err = s.profilesOf(r, p.Items); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if p.Renewals, err = s.renewalsOf(r, p.Items); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -5,14 +5,21 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gwanmun/gwanmun/internal/access"
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/lifecycle"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
 // menuPage is the data of 메뉴보기.
 type menuPage struct {
-	Systems []menuSystem
-	Pending []pendingRequest
+	Systems  []menuSystem
+	Pending  []pendingRequest
+	Expiring []access.ExpiringGrant // grants lapsing soon (account_renew.go)
+	// CertExpiring is the registered certificate when it expires soon
+	// (lifecycle/certexpiry.go): a banner points to 인증서 변경.
+	CertExpiring *domain.Certificate
+	CertDaysLeft int
 }
 
 type menuSystem struct {
@@ -46,6 +53,16 @@ func (s *Server) menuShow(w http.ResponseWriter, r *http.Request) {
 	if p.Pending, err = s.userRequests(ctx, u.ID, domain.RequestPending); err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if p.Expiring, err = s.expiring(r); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if p.CertExpiring, err = lifecycle.CertExpiring(ctx, s.store, u.ID, nil, now); err != nil {
+		s.serverError(w, r, err)
+		return
+	} else if p.CertExpiring != nil {
+		p.CertDaysLeft = lifecycle.DaysLeft(p.CertExpiring.NotAfter, now)
 	}
 	s.render(w, r, http.StatusOK, "menu", p)
 }

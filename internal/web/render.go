@@ -116,6 +116,8 @@ type view struct {
 	// CertDialog loads the certificate dialog (its markup, CSS and
 	// modules): set for pages that can open it (needsCertDialog).
 	CertDialog bool
+	// Popups are the pop-up notices shown on this page (popups.go).
+	Popups []domain.Popup
 }
 
 // render executes page into a buffer and writes it with status; a failure
@@ -142,6 +144,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 			v.Admin, v.AdminLinks = true, adminLinks
 		}
 	}
+	v.Popups = s.popupsFor(r, page) // popups.go
 	t := s.tmpl.sets[st.lang][page]
 	var buf bytes.Buffer
 	var err error

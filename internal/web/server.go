@@ -235,6 +235,7 @@ func (s *Server) routes() {
 	reregisterLimit := s.limits.reregister
 	m.HandleFunc("GET /account/cert/reregister", s.certReregisterShow)
 	m.Handle("POST /account/cert/reregister", s.rateLimit(reregisterLimit, http.HandlerFunc(s.certReregisterCreate)))
+	s.lifecycleRoutes(m) // lifecycle_routes.go: renewal, reactivation, …
 	m.Handle("GET /approvals", s.requireLogin(http.HandlerFunc(s.approvalsShow)))
 	m.Handle("POST /approvals/decide", s.requireLogin(http.HandlerFunc(s.approvalsDecide)))
 	m.Handle("GET /approvals/certs", s.requireLogin(http.HandlerFunc(s.approvalsCertsShow)))

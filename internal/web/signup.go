@@ -284,6 +284,8 @@ func (s *Server) signupInfoCreate(w http.ResponseWriter, r *http.Request) {
 		Mobile:      r.PostFormValue("mobile"),
 		OfficePhone: r.PostFormValue("office_phone"),
 		Email:       r.PostFormValue("email"),
+		Department:  r.PostFormValue("department"),
+		Position:    r.PostFormValue("position"),
 	}
 	in.InstitutionID, _ = strconv.ParseInt(r.PostFormValue("institution_id"), 10, 64)
 	if r.PostFormValue("action") == "search" {

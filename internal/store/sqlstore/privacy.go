@@ -45,6 +45,7 @@ func (q *queries) EraseUserData(ctx context.Context, userID int64, email string)
 			{"certificate requests", "UPDATE cert_requests SET subject_dn = '', der = NULL WHERE user_id = $1", []any{userID}},
 			{"request justifications", "UPDATE role_requests SET justification = '' WHERE user_id = $1", []any{userID}},
 			{"inactivity warning", "DELETE FROM inactive_warnings WHERE user_id = $1", []any{userID}},
+			{"department and position", "DELETE FROM user_profiles WHERE user_id = $1", []any{userID}},
 		}
 		if e := strings.TrimSpace(email); e != "" {
 			stmts = append(stmts, struct {
@@ -125,7 +126,11 @@ func (q *queries) LockInactiveUser(ctx context.Context, userID int64, idleSince,
 			return err
 		}
 		locked = true
-		_, err = q.exec(ctx, "DELETE FROM inactive_warnings WHERE user_id = $1", userID)
+		if _, err := q.exec(ctx, "DELETE FROM inactive_warnings WHERE user_id = $1", userID); err != nil {
+			return err
+		}
+		// Dormant: its owner may reopen it (lifecycle.go, migration 00041).
+		_, err = q.exec(ctx, "INSERT INTO dormant_accounts (user_id, locked_at) VALUES ($1, $2)", userID, nowOr(t).UnixMicro())
 		return err
 	})
 	if err != nil {

@@ -73,6 +73,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReadCache", testReadCache},
 		{"Reviews", testReviews},
 		{"AuditPurge", testAuditPurge},
+		{"Lifecycle", testLifecycle},
+		{"Dormant", testDormant},
+		{"InstitutionChanges", testInstitutionChanges},
+		{"UserProfiles", testUserProfiles},
+		{"PrivacyPolicies", testPrivacyPolicies},
+		{"Popups", testPopups},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
