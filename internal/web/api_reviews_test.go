@@ -21,7 +21,8 @@ func TestAPIReviews(t *testing.T) {
 	if err := e.s.store.CreateGrant(e.ctx, &g); err != nil {
 		t.Fatal(err)
 	}
-	admin := e.signedIn(e.demoAccount("admin"))
+	au, aid := e.demoAccount("admin")
+	admin := e.signedIn(au, aid)
 	res, body := admin.postJSON("/api/v1/reviews", map[string]any{"name": "API 점검", "roleIds": []int64{e.demo.UserRoleID},
 		"deadline": now.AddDate(0, 0, 10), "deadlineAction": "keep"})
 	wantStatus(t, "POST /api/v1/reviews", res, body, http.StatusCreated)
@@ -38,6 +39,7 @@ func TestAPIReviews(t *testing.T) {
 	wantCode(t, "an approver opening a campaign", res, body, http.StatusForbidden, domain.EFORBIDDEN)
 
 	// A token with reviews:read sees the campaign and every item.
+	e.confirmSessions(au) // issuing a token is a step-up action
 	tok := issueToken(t, admin, "점검 연계", 30, api.ScopeReviewsRead)
 	res, body = e.bearer("GET", "/api/v1/reviews", tok, nil)
 	wantStatus(t, "GET /api/v1/reviews", res, body, http.StatusOK)

@@ -64,12 +64,17 @@ func TestConsentNextStaysOnSite(t *testing.T) {
 
 	admin, aid := e.demoAccount("admin")
 	ac := e.signedIn(admin, aid)
-	for i, next := range offSite {
+	for _, next := range offSite {
 		// A new version each time, for the approver to agree to.
-		res, body = ac.postForm("/admin/consent", url.Values{"text": {"개인정보 수집(이용) 동의서 v" + strconv.Itoa(i+2)}})
+		res, body = ac.postForm("/admin/consent", url.Values{"text": {"개인정보 수집(이용) 동의서, " + next}})
 		wantStatus(t, "add version", res, body, http.StatusSeeOther)
-		ac.postForm("/account/consent", url.Values{"version": {strconv.Itoa(i + 2)}, "agree": {"1"}})
-		res, body = pc.postForm("/account/consent", url.Values{"version": {strconv.Itoa(i + 2)}, "agree": {"1"}, "next": {next}})
+		latest, err := e.s.store.LatestConsentVersion(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := strconv.Itoa(latest.Version)
+		ac.postForm("/account/consent", url.Values{"version": {v}, "agree": {"1"}})
+		res, body = pc.postForm("/account/consent", url.Values{"version": {v}, "agree": {"1"}, "next": {next}})
 		wantRedirect(t, "agree with next "+next, res, body, "/menu?msg=consent_recorded")
 	}
 }
