@@ -23,6 +23,7 @@ import (
 	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/privacy"
 	"github.com/gwanmun/gwanmun/internal/signup"
+	"github.com/gwanmun/gwanmun/internal/sso"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -103,6 +104,9 @@ type Server struct {
 	h      http.Handler
 
 	trust trustWatch // the shared trust reload generation (admin_trust.go)
+
+	sso        *sso.Provider // the OpenID Connect provider (sso.go)
+	ssoHandler http.Handler
 }
 
 // New returns a server for cfg, after parsing every template and preparing
@@ -161,9 +165,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.tmpl, err = parseTemplates(templateFS, s.templateFuncs); err != nil {
 		return nil, err
 	}
+	if err := s.initSSO(); err != nil {
+		return nil, err
+	}
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.h = s.middleware(s.mux)
+	s.h = s.withSSO(s.middleware(s.mux))
 	return s, nil
 }
 
@@ -224,6 +231,7 @@ func (s *Server) routes() {
 	s.adminRoutes(m)
 	s.apiRoutes(m)
 	s.boardRoutes(m)
+	s.ssoRoutes(m)
 
 	if s.cfg.DemoInfo != nil {
 		m.HandleFunc("GET /demo", s.demoShow)
