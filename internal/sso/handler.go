@@ -21,6 +21,15 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/authorize", "/authorize/callback":
 		w = &issWriter{ResponseWriter: w, iss: h.p.cfg.Issuer}
+	case "/end_session":
+		// op answers a malformed logout request with 500; it is the
+		// caller's fault.
+		if err := r.ParseForm(); err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			json.NewEncoder(w).Encode(map[string]string{"error": "invalid_request", "error_description": "malformed request"})
+			return
+		}
 	case "/device_authorization":
 		http.NotFound(w, r)
 		return

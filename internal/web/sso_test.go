@@ -275,6 +275,9 @@ func (a answer) code(t *testing.T, state string) string {
 	if a.q.Get("state") != state {
 		t.Fatalf("state %q, want %q", a.q.Get("state"), state)
 	}
+	if !strings.HasSuffix(a.q.Get("iss"), "/oidc") { // RFC 9207
+		t.Errorf("authorization response without iss: %v", a.q)
+	}
 	return a.q.Get("code")
 }
 
@@ -937,3 +940,32 @@ func (e *ssoEnv) auditCount(userID int64, action string) int {
 }
 
 var _ = sha256.Sum256
+
+// FuzzSSOEndpoints sends arbitrary queries and bodies to the protocol
+// endpoints: none may fail with a server error or panic.
+func FuzzSSOEndpoints(f *testing.F) {
+	e := newTestEnv(f, nil)
+	h := e.s.Handler()
+	for _, s := range []string{"grant_type=authorization_code&code=x&redirect_uri=http://a/",
+		"client_id=covid19&redirect_uri=http%3A%2F%2F127.0.0.1%3A1%2Fcb&response_type=code&scope=openid&prompt=none+login",
+		"token=a.b.c&token_type_hint=refresh_token", "grant_type=refresh_token&refresh_token=%zz", "max_age=-1&ui_locales=%00"} {
+		f.Add("/token", s)
+		f.Add("/authorize", s)
+	}
+	paths := []string{"/oauth/token", "/authorize", "/userinfo", "/oauth/introspect", "/revoke", "/end_session", "/authorize/callback"}
+	f.Fuzz(func(t *testing.T, path, body string) {
+		p := paths[len(path)%len(paths)]
+		for _, r := range []*http.Request{
+			httptest.NewRequest("POST", "/oidc"+p, strings.NewReader(body)),
+			httptest.NewRequest("GET", "/oidc"+p+"?"+url.PathEscape(body), nil),
+		} {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.SetBasicAuth(path, body)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code >= 500 {
+				t.Fatalf("%s %s: %d %s", r.Method, p, w.Code, w.Body.String())
+			}
+		}
+	})
+}
