@@ -100,3 +100,8 @@ type SSOTokenFilter struct {
 	AuthRequestID string
 	SessionID     string
 }
+
+// OutboxHTTPPrefix starts the kinds of outbox messages that are HTTP POSTs
+// to the URL in Recipient rather than e-mail (the sso package's
+// back-channel logouts).
+const OutboxHTTPPrefix = "http."

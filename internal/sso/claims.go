@@ -51,13 +51,18 @@ type InstitutionClaim struct {
 // after a login with a certificate of class: roles that need a personal
 // certificate are left out after an institution-certificate login.
 func (p *Provider) Roles(ctx context.Context, userID, systemID int64, class domain.CertClass) ([]domain.Role, error) {
-	grants, err := p.store.ListGrants(ctx, store.GrantFilter{UserID: userID, ActiveAt: p.now()})
+	return p.rolesIn(ctx, p.store, userID, systemID, class)
+}
+
+// rolesIn is Roles read through q (a transaction sees its own writes).
+func (p *Provider) rolesIn(ctx context.Context, q store.Queries, userID, systemID int64, class domain.CertClass) ([]domain.Role, error) {
+	grants, err := q.ListGrants(ctx, store.GrantFilter{UserID: userID, ActiveAt: p.now()})
 	if err != nil {
 		return nil, err
 	}
 	var out []domain.Role
 	for _, g := range grants {
-		r, err := p.store.GetRole(ctx, g.RoleID)
+		r, err := q.GetRole(ctx, g.RoleID)
 		if err != nil {
 			return nil, err
 		}

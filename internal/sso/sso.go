@@ -65,9 +65,9 @@ type Provider struct {
 	secretMu sync.Mutex
 	secret   []byte // pairwise subject key, shared through the store
 
-	// Logout receives the back-channel logouts to send (RevokeUser and
-	// friends); nil: none are sent.
-	Logout LogoutSender
+	// Wake, when set, is called after a transaction queued back-channel
+	// logouts (the outbox dispatcher's Wake).
+	Wake func()
 }
 
 // New returns a provider on st.

@@ -52,4 +52,8 @@ type SSOStore interface {
 	RevokeSSOTokens(ctx context.Context, f domain.SSOTokenFilter, t time.Time) (int, error)
 	ListSSOTokens(ctx context.Context, f domain.SSOTokenFilter, t time.Time) ([]domain.SSOToken, error)
 	DeleteExpiredSSOTokens(ctx context.Context, before time.Time) (int, error)
+
+	// GrantOwner returns the user and the role's system of grant id (what
+	// a revoked grant ends access to).
+	GrantOwner(ctx context.Context, grantID int64) (userID, systemID int64, err error)
 }

@@ -153,6 +153,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Verifier == nil {
 		return nil, errors.New("web: Deps.Verifier is nil")
 	}
+	if err := s.initSSO(); err != nil { // before the services: it hooks the store
+		return nil, err
+	}
 	s.auth = &auth.Service{Store: s.store, Verifier: deps.Verifier, Origin: s.origin, Now: s.now}
 	s.signup = &signup.Service{Store: s.store, Auth: s.auth, Now: s.now, Notices: cfg.Mail}
 	s.cfg.Sweep.Notices = cfg.Mail
@@ -163,9 +166,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	if s.tmpl, err = parseTemplates(templateFS, s.templateFuncs); err != nil {
-		return nil, err
-	}
-	if err := s.initSSO(); err != nil {
 		return nil, err
 	}
 	s.mux = http.NewServeMux()

@@ -28,6 +28,9 @@ func (s *Server) initSSO() error {
 		return err
 	}
 	s.sso = p
+	// Ending a user's access (grants, locks, withdrawal, sessions) also
+	// ends their systems' sessions: back-channel logout (sso/hooks.go).
+	s.store = p.Hooked(s.store)
 	h := http.StripPrefix(ssoPrefix, s.ssoEndSession(p.Handler()))
 	s.ssoHandler = s.observe(s.recoverPanic(ssoHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		state(r).pattern = ssoPrefix + "/"
@@ -98,18 +101,13 @@ func (s *Server) ssoEndSession(next http.Handler) http.Handler {
 	})
 }
 
-// endSession deletes a portal session and tells the systems it reached.
+// endSession deletes a portal session; the hooked store revokes the
+// tokens issued in it and tells the systems (sso/hooks.go).
 func (s *Server) endSession(ctx context.Context, id string) error {
-	se, err := s.store.GetSession(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	} else if err != nil {
-		return err
-	}
 	if err := s.store.DeleteSession(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	return s.sso.SessionEnded(ctx, se.UserID, id)
+	return nil
 }
 
 func (s *Server) ssoRoutes(m *http.ServeMux) {

@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ import (
 	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/demo"
 	"github.com/gwanmun/gwanmun/internal/domain"
+	"github.com/gwanmun/gwanmun/internal/notify"
 	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/signup"
 	"github.com/gwanmun/gwanmun/internal/sso"
@@ -906,6 +908,109 @@ func runSSOConformance(t *testing.T, open func(t *testing.T) store.Store) {
 		if a.q == nil || a.q.Get("error") != "login_required" {
 			t.Errorf("portal session survived the logout: %v", a.q)
 		}
+	})
+
+	t.Run("back-channel logout: grant revoked, portal logout, a system that is down", func(t *testing.T) {
+		var mu sync.Mutex
+		var got []string
+		down := atomic.Bool{}
+		rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if down.Load() {
+				http.Error(w, "down", http.StatusServiceUnavailable)
+				return
+			}
+			mu.Lock()
+			got = append(got, r.PostFormValue("logout_token"))
+			mu.Unlock()
+		}))
+		defer rp.Close()
+		ctx := context.Background()
+		admin := audit.Actor{Pseudonym: "test"}
+		if _, _, err := e.s.SSO().Update(ctx, admin, e.demo.CovidSystemID, sso.ClientSpec{ClientID: "covid19",
+			RedirectURIs: []string{rpCallback}, PostLogoutURIs: []string{rpLoggedOut}, BackchannelLogoutURI: rp.URL + "/bcl"}); err != nil {
+			t.Fatal(err)
+		}
+		outbox := e.st.(notify.Outbox)
+		dispatch := func(shift time.Duration) notify.Result {
+			d := notify.NewDispatcher(outbox, notify.ByKind{Routes: map[string]notify.Mailer{sso.LogoutKind: e.s.SSO().Backchannel(nil)}},
+				slog.New(slog.DiscardHandler))
+			d.Now = func() time.Time { return time.Now().Add(shift) }
+			res, err := d.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		dispatch(0) // anything queued before
+		mu.Lock()
+		got = nil
+		mu.Unlock()
+		checkLogout := func(want ssoClaims) {
+			t.Helper()
+			mu.Lock()
+			defer mu.Unlock()
+			if len(got) != 1 {
+				t.Fatalf("%d logout tokens, want 1", len(got))
+			}
+			tok, err := e.provider.Verifier(&gooidc.Config{ClientID: "covid19", SkipExpiryCheck: false}).Verify(ctx, got[0])
+			if err != nil {
+				t.Fatalf("logout token: %v", err)
+			}
+			var c struct {
+				Sub    string         `json:"sub"`
+				Events map[string]any `json:"events"`
+				Nonce  *string        `json:"nonce"`
+			}
+			tok.Claims(&c)
+			if c.Sub != want.Subject || c.Events["http://schemas.openid.net/event/backchannel-logout"] == nil || c.Nonce != nil {
+				t.Errorf("logout token claims %+v", c)
+			}
+			got = nil
+		}
+
+		iss := issue(t, "최백채", 4, nil)
+		u := e.registerUser("ssobackchannel", e.demo.Medical[0].ID, iss)
+		g := e.grant(u, e.demo.UserRoleID)
+		ub := e.browser()
+		ub.login(iss)
+		claims, tok := e.flow(ub, e.covid)
+		// The grant is revoked through the portal's store: the tokens die in
+		// the same transaction and a logout is queued.
+		if err := e.s.store.RevokeGrant(ctx, g.ID, 0, "test", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		live, _ := e.st.ListSSOTokens(ctx, domain.SSOTokenFilter{UserID: u.ID}, time.Now())
+		if len(live) != 0 {
+			t.Errorf("%d live tokens after the grant was revoked", len(live))
+		}
+		_, err := e.covid.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Hour)}).Token()
+		if oauthError(err) != "invalid_grant" {
+			t.Errorf("refresh after revocation: %v", err)
+		}
+		if res := dispatch(0); res.Sent != 1 {
+			t.Fatalf("dispatch: %+v", res)
+		}
+		checkLogout(claims)
+
+		// The portal logout, while the system is down: retried later.
+		e.grant(u, e.demo.UserRoleID)
+		claims, _ = e.flow(ub, e.covid)
+		_, page := ub.get(e.base + "/menu")
+		if res, _ := ub.postForm(e.base+"/logout", url.Values{csrfField: {ub.csrf(page)}}, nil); res.StatusCode != 200 {
+			t.Fatalf("logout: %d", res.StatusCode)
+		}
+		down.Store(true)
+		if res := dispatch(0); res.Failed != 1 {
+			t.Fatalf("dispatch to a system that is down: %+v", res)
+		}
+		down.Store(false)
+		if res := dispatch(0); res.Claimed != 0 {
+			t.Errorf("retried before its back-off: %+v", res)
+		}
+		if res := dispatch(2 * time.Minute); res.Sent != 1 {
+			t.Fatalf("retry: %+v", res)
+		}
+		checkLogout(claims)
 	})
 
 	t.Run("key rotation keeps old tokens verifiable", func(t *testing.T) {

@@ -393,3 +393,13 @@ func (q *queries) DeleteExpiredSSOTokens(ctx context.Context, before time.Time) 
 	}
 	return int(n), nil
 }
+
+func (q *queries) GrantOwner(ctx context.Context, grantID int64) (int64, int64, error) {
+	var userID, systemID int64
+	err := q.row(ctx, `SELECT g.user_id, r.system_id FROM role_grants g JOIN roles r ON r.id = g.role_id
+		WHERE g.id = $1`, grantID).Scan(&userID, &systemID)
+	if err != nil {
+		return 0, 0, notFound(err, "grant %d", grantID)
+	}
+	return userID, systemID, nil
+}

@@ -174,6 +174,29 @@ func testSSO(t *testing.T, s store.Store) {
 	gt, _ = s.GetSSOToken(ctx(t), "at2")
 	wantTime(t, gt.RevokedAt, us(t0.Add(2*time.Minute)), "revoked at")
 
+	// The owner of a grant.
+	g := domain.Grant{UserID: b.bob.ID, RoleID: b.role.ID, GrantedAt: t0}
+	must(t, s.CreateGrant(ctx(t), &g))
+	if u, sys, err := s.GrantOwner(ctx(t), g.ID); err != nil || u != b.bob.ID || sys != b.sys.ID {
+		t.Errorf("GrantOwner = %d, %d, %v", u, sys, err)
+	}
+	_, _, err = s.GrantOwner(ctx(t), 999999)
+	wantErr(t, err, store.ErrNotFound, "owner of an unknown grant")
+
+	// The outbox carries HTTP POSTs (back-channel logouts) to URLs.
+	m := domain.OutboxMessage{Kind: domain.OutboxHTTPPrefix + "sso.backchannel_logout", Recipient: "https://covid.example/bcl",
+		Subject: "covid19", Body: "{}", CreatedAt: t0}
+	must(t, s.EnqueueMail(ctx(t), &m))
+	m2 := m
+	m2.Recipient = "someone@example.org"
+	if err := s.EnqueueMail(ctx(t), &m2); domain.ErrorCode(err) != domain.EINVALID {
+		t.Errorf("HTTP message to an e-mail address: %v", err)
+	}
+	m2.Kind, m2.Recipient = "request.created", "https://covid.example/bcl"
+	if err := s.EnqueueMail(ctx(t), &m2); domain.ErrorCode(err) != domain.EINVALID {
+		t.Errorf("mail to a URL: %v", err)
+	}
+
 	// Expiry sweeps.
 	if n, err := s.DeleteExpiredSSOTokens(ctx(t), t0.Add(2*time.Hour)); err != nil || n != 3 {
 		t.Errorf("DeleteExpiredSSOTokens = %d, %v", n, err)
