@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/audit"
@@ -145,4 +147,25 @@ func clientDetail(c domain.SSOClient) map[string]any {
 		"initiate_login_uri": c.InitiateLoginURI, "subject_type": c.SubjectType,
 		"access_ttl_s": int64(c.AccessTokenTTL.Seconds()), "id_ttl_s": int64(c.IDTokenTTL.Seconds()),
 		"refresh_ttl_s": int64(c.RefreshTokenTTL.Seconds())}
+}
+
+// MenuLink returns where a 메뉴보기 entry of c's system with menuURL leads:
+// the system's initiate-login URI (OIDC Core §4) with iss and the entry as
+// target_link_uri, so the user lands in the system signed in; menuURL
+// when the client has none or is disabled.
+func (p *Provider) MenuLink(c domain.SSOClient, menuURL string) string {
+	if c.InitiateLoginURI == "" || !c.DisabledAt.IsZero() {
+		return menuURL
+	}
+	u, err := url.Parse(c.InitiateLoginURI)
+	if err != nil {
+		return menuURL
+	}
+	q := u.Query()
+	q.Set("iss", p.cfg.Issuer)
+	if menuURL != "" && (strings.HasPrefix(menuURL, "https://") || strings.HasPrefix(menuURL, "http://")) {
+		q.Set("target_link_uri", menuURL)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }

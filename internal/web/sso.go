@@ -243,3 +243,51 @@ func (s *Server) sessionCertClass(ctx context.Context, se *domain.Session) (doma
 	}
 	return domain.CertClass(""), nil
 }
+
+// ssoMenuLinks points the menu entries of an SSO system at its login
+// start (sso.Provider.MenuLink).
+func (s *Server) ssoMenuLinks(ctx context.Context, systemID int64, menus []domain.Menu) error {
+	c, err := s.store.GetSSOClientOfSystem(ctx, systemID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	for i := range menus {
+		menus[i].URL = s.sso.MenuLink(c, menus[i].URL)
+	}
+	return nil
+}
+
+// ssoPreselect returns the first role of the system with code that staff
+// of kind may request, for 권한/부가정보 opened from the "no permission"
+// page (?system=code); 0 when none.
+func (s *Server) ssoPreselect(ctx context.Context, code string, kind domain.InstitutionKind) int64 {
+	sys, err := s.store.GetSystemByCode(ctx, code)
+	if err != nil {
+		return 0
+	}
+	roles, err := s.store.ListRoles(ctx, sys.ID)
+	if err != nil {
+		return 0
+	}
+	for _, r := range roles {
+		if r.RetiredAt.IsZero() && !r.Admin && r.RequestableByKind(kind) {
+			return r.ID
+		}
+	}
+	return 0
+}
+
+// ssoPreselectFor is ssoPreselect for the request's user.
+func (s *Server) ssoPreselectFor(r *http.Request, code string) int64 {
+	u := userFrom(r.Context())
+	if u == nil || len(code) > 64 {
+		return 0
+	}
+	in, err := s.store.GetInstitution(r.Context(), u.InstitutionID)
+	if err != nil {
+		return 0
+	}
+	return s.ssoPreselect(r.Context(), code, in.Kind)
+}

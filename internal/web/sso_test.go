@@ -732,6 +732,10 @@ func runSSOConformance(t *testing.T, open func(t *testing.T) store.Store) {
 			!strings.Contains(a.body, "/account/roles?system="+demo.SystemCovid) {
 			t.Errorf("user without a role: %d %v\n%.800s", a.res.StatusCode, a.q, a.body)
 		}
+		res, body := nb.get(e.base + "/account/roles?system=" + demo.SystemCovid)
+		if res.StatusCode != 200 || !regexp.MustCompile(`value="`+fmt.Sprint(e.demo.UserRoleID)+`"[^>]* checked`).MatchString(body) {
+			t.Errorf("권한/부가정보 does not preselect the system's role: %d", res.StatusCode)
+		}
 		a = nb.authorize(e.covid.AuthCodeURL("s", oauth2.SetAuthURLParam("prompt", "none")))
 		if a.q == nil || a.q.Get("error") != "access_denied" {
 			t.Errorf("prompt=none without a role: %v", a.q)
@@ -1011,6 +1015,22 @@ func runSSOConformance(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("retry: %+v", res)
 		}
 		checkLogout(claims)
+	})
+
+	t.Run("menu links start the system's login", func(t *testing.T) {
+		ctx := context.Background()
+		if err := e.st.CreateMenu(ctx, &domain.Menu{SystemID: e.demo.CovidSystemID, Name: "SSO 메뉴", URL: "https://covid.example/app"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.s.SSO().Update(ctx, audit.Actor{Pseudonym: "test"}, e.demo.CovidSystemID, sso.ClientSpec{ClientID: "covid19",
+			RedirectURIs: []string{rpCallback}, PostLogoutURIs: []string{rpLoggedOut}, InitiateLoginURI: "https://covid.example/login"}); err != nil {
+			t.Fatal(err)
+		}
+		_, body := b.get(e.base + "/menu")
+		want := "https://covid.example/login?iss=" + url.QueryEscape(e.issuer) + "&amp;target_link_uri=" + url.QueryEscape("https://covid.example/app")
+		if !strings.Contains(body, want) {
+			t.Errorf("menu lacks %s", want)
+		}
 	})
 
 	t.Run("key rotation keeps old tokens verifiable", func(t *testing.T) {
