@@ -35,6 +35,7 @@ import (
 	"github.com/gwanmun/gwanmun/internal/audit"
 	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/demo"
+	"github.com/gwanmun/gwanmun/internal/demorp"
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/notify"
 	"github.com/gwanmun/gwanmun/internal/pki"
@@ -1093,4 +1094,72 @@ func FuzzSSOEndpoints(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSSODemoRP is the demo's story without a browser engine: the demo
+// system (package demorp, a coreos/go-oidc relying party on its own
+// origin) signs a portal user in with the role of the ID token; revoking
+// the grant ends its session through the back-channel, and a refresh is
+// refused.
+func TestSSODemoRP(t *testing.T) {
+	e := newSSOEnv(t, testStore(t))
+	ctx := context.Background()
+	rpSrv := httptest.NewUnstartedServer(nil)
+	rpURL := "http://" + rpSrv.Listener.Addr().String()
+	secret, _, err := e.s.SSO().Update(ctx, audit.Actor{Pseudonym: "test"}, e.demo.CovidSystemID, sso.ClientSpec{ClientID: "covid19",
+		Public: false, RedirectURIs: []string{rpURL + "/callback"}, PostLogoutURIs: []string{rpURL + "/?m=out"},
+		BackchannelLogoutURI: rpURL + "/backchannel", InitiateLoginURI: rpURL + "/login"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secret == "" {
+		secret = e.covid.ClientSecret
+	}
+	rpSrv.Config.Handler = demorp.New(demorp.Config{Issuer: e.issuer, ClientID: "covid19", ClientSecret: secret,
+		BaseURL: rpURL, Name: "코로나19예방접종관리 (데모)", Log: slog.New(slog.DiscardHandler)})
+	rpSrv.Start()
+	defer rpSrv.Close()
+
+	iss := issue(t, "정데모", 4, nil)
+	u := e.registerUser("ssodemo", e.demo.Medical[0].ID, iss)
+	g := e.grant(u, e.demo.UserRoleID)
+	b := e.browser()
+	b.login(iss)
+	// 메뉴보기 → the system's login → gwanmun (session reused) → back.
+	e.st.CreateMenu(ctx, &domain.Menu{SystemID: e.demo.CovidSystemID, Name: "예방접종 등록", URL: rpURL + "/"})
+	_, menu := b.get(e.base + "/menu")
+	link := regexp.MustCompile(`href="(` + regexp.QuoteMeta(rpURL) + `/login[^"]*)"`).FindStringSubmatch(menu)
+	if link == nil {
+		t.Fatalf("menu has no link to the system's login")
+	}
+	res, body := b.get(strings.ReplaceAll(link[1], "&amp;", "&"))
+	if res.Request.URL.Host != rpSrv.Listener.Addr().String() || !strings.Contains(body, u.Name+"님") ||
+		!strings.Contains(body, `data-code="`+demo.RoleUser+`"`) {
+		t.Fatalf("not signed in to the demo system: %d %s\n%.1500s", res.StatusCode, res.Request.URL, body)
+	}
+	// Refresh works while the grant lasts.
+	_, page := b.get(rpURL + "/")
+	_ = page
+	res, body = b.postForm(rpURL+"/refresh", nil, nil)
+	if !strings.Contains(body, "토큰 갱신:") {
+		t.Fatalf("refresh: %d\n%.800s", res.StatusCode, body)
+	}
+	// The grant is revoked: the back-channel ends the session.
+	if err := e.s.store.RevokeGrant(ctx, g.ID, 0, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d := notify.NewDispatcher(e.st.(notify.Outbox), notify.ByKind{Routes: map[string]notify.Mailer{sso.LogoutKind: e.s.SSO().Backchannel(nil)}},
+		slog.New(slog.DiscardHandler))
+	if r, err := d.RunOnce(ctx); err != nil || r.Sent != 1 {
+		t.Fatalf("back-channel dispatch: %+v %v", r, err)
+	}
+	_, body = b.get(rpURL + "/")
+	if !strings.Contains(body, "로그아웃되었습니다") || strings.Contains(body, u.Name+"님") {
+		t.Errorf("the demo system's session survived the revocation:\n%.1500s", body)
+	}
+	// Signing in again is refused at the door.
+	res, body = b.get(rpURL + "/login")
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "/account/roles?system=") {
+		t.Errorf("login without the role: %d %s", res.StatusCode, res.Request.URL)
+	}
 }
