@@ -40,6 +40,7 @@ func (s *Server) sweep(ctx context.Context) {
 		s.log.Warn("janitor: signup drafts", "err", err)
 	}
 	s.privacySweep(ctx)
+	s.ssoSweep(ctx, now) // sso.go
 	start := time.Now()
 	res, err := access.Sweep(ctx, s.store, s.cfg.Sweep, now)
 	if err != nil && ctx.Err() == nil {

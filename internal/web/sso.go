@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gwanmun/gwanmun/internal/auth"
 	"github.com/gwanmun/gwanmun/internal/domain"
@@ -290,4 +291,24 @@ func (s *Server) ssoPreselectFor(r *http.Request, code string) int64 {
 		return 0
 	}
 	return s.ssoPreselect(r.Context(), code, in.Kind)
+}
+
+// ssoKeyAge is how old the signing key may get before the janitor
+// rotates it (an administrator can rotate at any time).
+const ssoKeyAge = 30 * 24 * time.Hour
+
+// ssoSweep rotates an old signing key and deletes the provider's expired
+// authorization requests and tokens.
+func (s *Server) ssoSweep(ctx context.Context, now time.Time) {
+	if rotated, err := s.sso.RotateIfOlder(ctx, ssoKeyAge); err != nil && ctx.Err() == nil {
+		s.log.Warn("janitor: sso key rotation", "err", err)
+	} else if rotated {
+		s.log.Info("janitor: sso signing key rotated")
+	}
+	if _, err := s.store.DeleteExpiredSSOAuthRequests(ctx, now.Add(-time.Hour)); err != nil && ctx.Err() == nil {
+		s.log.Warn("janitor: sso requests", "err", err)
+	}
+	if _, err := s.store.DeleteExpiredSSOTokens(ctx, now.Add(-time.Hour)); err != nil && ctx.Err() == nil {
+		s.log.Warn("janitor: sso tokens", "err", err)
+	}
 }
