@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gwanmun/gwanmun/internal/audit"
@@ -55,6 +56,22 @@ func startDemoRP(ctx context.Context, st store.Store, baseURL, addr string, log 
 			if _, _, err := p.Register(ctx, by, other.ID, sso.ClientSpec{ClientID: "auto-report-demo", Public: true,
 				RedirectURIs: []string{"http://127.0.0.1:9/callback"}}); err != nil {
 				log.Warn("demo: auto-report client", "err", err)
+			}
+		}
+	}
+	// The system's menu entries lead to the demo system (its boards stay
+	// the portal's).
+	menus, err := st.ListMenus(ctx, sys.ID)
+	if err != nil {
+		ln.Close()
+		return "", err
+	}
+	for _, m := range menus {
+		if !strings.Contains(m.URL, "/board") && !strings.HasPrefix(m.URL, rpURL) {
+			m.URL = rpURL + "/"
+			if err := st.UpdateMenu(ctx, &m); err != nil {
+				ln.Close()
+				return "", err
 			}
 		}
 	}

@@ -48,6 +48,7 @@ func TestE2E(t *testing.T) {
 	t.Run("Rejection", func(t *testing.T) { rejectionStory(t, srv, browser) })
 	t.Run("KeyboardLogin", func(t *testing.T) { keyboardLogin(t, srv, browser) })
 	t.Run("AdminConfirm", func(t *testing.T) { adminConfirmStory(t, srv, browser) })
+	t.Run("SingleSignOn", func(t *testing.T) { ssoStory(t, srv, browser) }) // sso_test.go
 	t.Run("ServerLog", func(t *testing.T) {
 		log := srv.Log()
 		if !strings.Contains(log, "code=cert_expired") {

@@ -152,10 +152,12 @@ func clientDetail(c domain.SSOClient) map[string]any {
 // MenuLink returns where a 메뉴보기 entry of c's system with menuURL leads:
 // the system's initiate-login URI (OIDC Core §4) with iss and the entry as
 // target_link_uri, so the user lands in the system signed in; menuURL
-// when the client has none or is disabled.
+// when the client has none or is disabled, or when menuURL is one of the
+// portal's own pages (a relative URL, such as the system's boards).
 func (p *Provider) MenuLink(c domain.SSOClient, menuURL string) string {
-	if c.InitiateLoginURI == "" || !c.DisabledAt.IsZero() {
-		return menuURL
+	external := strings.HasPrefix(menuURL, "https://") || strings.HasPrefix(menuURL, "http://")
+	if c.InitiateLoginURI == "" || !c.DisabledAt.IsZero() || !external {
+		return menuURL // the portal's own pages (a system's boards) stay
 	}
 	u, err := url.Parse(c.InitiateLoginURI)
 	if err != nil {
@@ -163,9 +165,7 @@ func (p *Provider) MenuLink(c domain.SSOClient, menuURL string) string {
 	}
 	q := u.Query()
 	q.Set("iss", p.cfg.Issuer)
-	if menuURL != "" && (strings.HasPrefix(menuURL, "https://") || strings.HasPrefix(menuURL, "http://")) {
-		q.Set("target_link_uri", menuURL)
-	}
+	q.Set("target_link_uri", menuURL)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -121,7 +121,9 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	}
 	now := s.p.now()
 	a := domain.SSOAuthRequest{ID: randomID(24), ClientID: c.ClientID, Params: b, CreatedAt: now, ExpiresAt: now.Add(RequestTTL)}
-	if err := s.p.store.CreateSSOAuthRequest(ctx, &a); err != nil {
+	// Single writes go through InTx too: on SQLite concurrent transactions
+	// share one commit (group commit), single statements each pay their own.
+	if err := s.p.store.InTx(ctx, func(tx store.Queries) error { return tx.CreateSSOAuthRequest(ctx, &a) }); err != nil {
 		return nil, err
 	}
 	return &authRequest{a: a, p: p}, nil
@@ -191,7 +193,9 @@ func (p *Provider) audit(ctx context.Context, userID int64, action string, detai
 }
 
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
-	return s.p.store.SetSSOAuthCode(ctx, id, hashOf(code), s.p.now().Add(CodeTTL))
+	return s.p.store.InTx(ctx, func(tx store.Queries) error {
+		return tx.SetSSOAuthCode(ctx, id, hashOf(code), s.p.now().Add(CodeTTL))
+	})
 }
 
 // DeleteAuthRequest keeps the request until it expires: a second use of
