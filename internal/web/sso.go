@@ -33,8 +33,16 @@ func (s *Server) initSSO() error {
 	// ends their systems' sessions: back-channel logout (sso/hooks.go).
 	s.store = p.Hooked(s.store)
 	h := http.StripPrefix(ssoPrefix, s.ssoEndSession(p.Handler()))
+	// Each authorization request stores a row until it expires: bounded
+	// per client address (browsers; systems' back ends call the token
+	// endpoints, which store nothing without a valid code).
+	authorize := s.rateLimit(NewRateLimiter(600, 300, s.now), h)
 	s.ssoHandler = s.observe(s.recoverPanic(ssoHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		state(r).pattern = ssoPrefix + "/"
+		if r.URL.Path == ssoPrefix+"/authorize" {
+			authorize.ServeHTTP(w, r)
+			return
+		}
 		h.ServeHTTP(w, r)
 	}))))
 	return nil

@@ -887,6 +887,22 @@ func runSSOConformance(t *testing.T, open func(t *testing.T) store.Store) {
 		if res, _ := b.get(e.base + "/sso/login?id=" + strings.Repeat("x", 100)); res.StatusCode != http.StatusBadRequest {
 			t.Errorf("unknown login request: %d", res.StatusCode)
 		}
+		// A flood of authorization requests from one address is cut off
+		// (the limiter counts per address; this test runs on the clock).
+		limited := false
+		for range 400 {
+			r, _ := http.NewRequest("GET", e.covid.AuthCodeURL("s"), nil)
+			r.RemoteAddr = "192.0.2.99:1"
+			w := httptest.NewRecorder()
+			e.s.Handler().ServeHTTP(w, r)
+			if w.Code == http.StatusTooManyRequests {
+				limited = true
+				break
+			}
+		}
+		if !limited {
+			t.Error("400 authorization requests from one address were not limited")
+		}
 	})
 
 	t.Run("RP-initiated logout", func(t *testing.T) {
