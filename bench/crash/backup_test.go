@@ -166,7 +166,7 @@ func TestBackupUnderLoad(t *testing.T) {
 			}
 			defer rsrv.kill()
 			for _, a := range []actor{applicants[0], approver} {
-				if _, err := newClient(rsrv.base).login(ctx, a); err != nil {
+				if _, err := newClient(rsrv.base).signIn(ctx, a); err != nil {
 					t.Errorf("login of %s on the restored database: %v", a.user.LoginID, err)
 				}
 			}

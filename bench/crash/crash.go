@@ -252,6 +252,20 @@ func (c *client) post(ctx context.Context, path string, form url.Values, jsonBod
 // login signs a login challenge with a's key; it returns the session ID
 // (the store key of the cookie's token, under the secret st holds).
 func (c *client) login(ctx context.Context, st store.Store, a actor) (string, error) {
+	token, err := c.signIn(ctx, a)
+	if err != nil {
+		return "", err
+	}
+	tokens, err := auth.OpenSessionTokens(ctx, st, time.Now())
+	if err != nil {
+		return "", err
+	}
+	return tokens.Key(token), nil
+}
+
+// signIn logs a in with its certificate, opens 메뉴보기 and returns the
+// session cookie's token.
+func (c *client) signIn(ctx context.Context, a actor) (string, error) {
 	if err := c.page(ctx, "/"); err != nil {
 		return "", err
 	}
@@ -282,11 +296,7 @@ func (c *client) login(ctx context.Context, st store.Store, a actor) (string, er
 	}
 	for _, ck := range resp.Cookies() {
 		if (ck.Name == "gwanmun_session" || ck.Name == "__Host-gwanmun_session") && ck.Value != "" {
-			tokens, err := auth.OpenSessionTokens(ctx, st, time.Now())
-			if err != nil {
-				return "", err
-			}
-			return tokens.Key(ck.Value), c.page(ctx, "/menu")
+			return ck.Value, c.page(ctx, "/menu")
 		}
 	}
 	return "", errors.New("login: no session cookie")

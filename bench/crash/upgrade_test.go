@@ -161,7 +161,7 @@ func TestUpgradeWhileServing(t *testing.T) {
 	waitFor("approvals after the migration", func(s *ledger) bool { return len(s.approved) >= after+3 })
 	// New logins on the old process, on the new schema.
 	for _, a := range append([]actor{approver}, applicants...) {
-		if _, err := newClient(srv.base).login(ctx, a); err != nil {
+		if _, err := newClient(srv.base).signIn(ctx, a); err != nil {
 			t.Errorf("login of %s on the previous release after the migration: %v", a.user.LoginID, err)
 		}
 	}
