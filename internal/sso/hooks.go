@@ -70,6 +70,10 @@ func (h *hookedStore) DeleteUserSessions(ctx context.Context, userID int64) (n i
 	err = h.direct(ctx, func(q *hookedQueries) error { n, err = q.DeleteUserSessions(ctx, userID); return err })
 	return n, err
 }
+func (h *hookedStore) DeleteOtherSessions(ctx context.Context, userID int64, keep string) (n int, err error) {
+	err = h.direct(ctx, func(q *hookedQueries) error { n, err = q.DeleteOtherSessions(ctx, userID, keep); return err })
+	return n, err
+}
 func (h *hookedStore) LockInactiveUser(ctx context.Context, userID int64, idleSince, t time.Time) (ok bool, err error) {
 	err = h.direct(ctx, func(q *hookedQueries) error { ok, err = q.LockInactiveUser(ctx, userID, idleSince, t); return err })
 	return ok, err
@@ -122,6 +126,28 @@ func (q *hookedQueries) DeleteUserSessions(ctx context.Context, userID int64) (i
 		return n, err
 	}
 	return n, q.p.endAccess(ctx, q, userID, 0, "")
+}
+
+// DeleteOtherSessions ends the tokens issued in each session it deletes
+// (a certificate change, "end other sessions"); the kept session's stay.
+func (q *hookedQueries) DeleteOtherSessions(ctx context.Context, userID int64, keep string) (int, error) {
+	ss, err := q.Queries.ListUserSessions(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := q.Queries.DeleteOtherSessions(ctx, userID, keep)
+	if err != nil {
+		return n, err
+	}
+	for _, se := range ss {
+		if se.ID == keep {
+			continue
+		}
+		if err := q.p.endAccess(ctx, q, userID, 0, se.ID); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func (q *hookedQueries) LockInactiveUser(ctx context.Context, userID int64, idleSince, t time.Time) (bool, error) {

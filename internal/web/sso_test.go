@@ -1032,6 +1032,45 @@ func runSSOConformance(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("retry: %+v", res)
 		}
 		checkLogout(claims)
+
+		// "End other sessions" (a certificate change, the session list):
+		// the tokens issued in the ended sessions die and the system is
+		// told; those of the kept session live on.
+		other, this := e.browser(), e.browser()
+		other.login(iss)
+		claims, _ = e.flow(other, e.covid)
+		this.login(iss)
+		e.flow(this, e.covid)
+		live, _ = e.st.ListSSOTokens(ctx, domain.SSOTokenFilter{UserID: u.ID}, time.Now())
+		sessions := map[string]bool{}
+		for _, tk := range live {
+			sessions[tk.SessionID] = true
+		}
+		if len(sessions) != 2 {
+			t.Fatalf("tokens of %d sessions, want 2", len(sessions))
+		}
+		newest := live[0]
+		for _, tk := range live {
+			if tk.CreatedAt.After(newest.CreatedAt) {
+				newest = tk
+			}
+		}
+		if n, err := e.s.store.DeleteOtherSessions(ctx, u.ID, newest.SessionID); err != nil || n != 1 {
+			t.Fatalf("end other sessions: %d %v", n, err)
+		}
+		live, _ = e.st.ListSSOTokens(ctx, domain.SSOTokenFilter{UserID: u.ID}, time.Now())
+		for _, tk := range live {
+			if tk.SessionID != newest.SessionID {
+				t.Errorf("a token of an ended session lives on: %+v", tk)
+			}
+		}
+		if len(live) == 0 {
+			t.Error("the kept session's tokens died too")
+		}
+		if res := dispatch(0); res.Sent != 1 {
+			t.Fatalf("dispatch after ending other sessions: %+v", res)
+		}
+		checkLogout(claims)
 	})
 
 	t.Run("menu links start the system's login", func(t *testing.T) {
