@@ -53,6 +53,7 @@ type options struct {
 	pid        int
 	pages      string
 	rolePages  bool
+	sso        bool
 	caFlag     string
 	serveArgs  string
 	readyAfter time.Duration
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fl.IntVar(&o.perSource, "per-source", 8, "with -spread: requests per source address before a client moves to a new one (0: never); keep it under the server's per-address burst")
 	fl.IntVar(&o.pid, "pid", 0, "process `ID` of the -url server, to report its memory")
 	fl.StringVar(&o.pages, "pages", "", "comma-separated `paths` to time as GET requests after the logins, with their sessions, e.g. /,/menu")
+	fl.BoolVar(&o.sso, "sso", false, "also time OpenID Connect code flows (authorize with the login run's sessions, code exchange, userinfo; docs/sso.md): registers the covid system as a client in -db and gives every bench user its user role")
 	fl.BoolVar(&o.rolePages, "role-pages", false, "also time the approver inbox, 권한/부가정보 and the admin user search: grants bench-00001 the health-centre approver role and bench-00002 national administration in -db, and files a pending request for every other user")
 	fl.StringVar(&o.caFlag, "ca-flag", "--dev-ca", "flag of 'gwanmun serve' naming the development CA directory to trust")
 	fl.StringVar(&o.serveArgs, "serve-args", "", "extra space-separated arguments for 'gwanmun serve'")
@@ -123,6 +125,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("use -spawn or -url, not both")
 	case o.url != "" && o.register && o.db == "":
 		return nil, errors.New("-url needs -db (the server's database, to register the users) or -register=false")
+	case o.sso && o.url != "" && o.db == "":
+		return nil, errors.New("-sso needs -db (the server's database, to register the client)")
 	case o.rolePages && !o.spawn && o.url == "":
 		return nil, errors.New("-role-pages needs a server: -spawn or -url")
 	case o.rolePages && o.url != "" && o.db == "":
@@ -324,6 +328,11 @@ func runGwanmun(ctx context.Context, o *options, cfg harness.Config, f *clientFa
 		}
 		fmt.Fprintln(stdout, pr.Summary())
 		rep.pages = append(rep.pages, pr)
+	}
+	if o.sso {
+		if err := runSSO(ctx, cfg, clients, baseURL, db, users, sc.Sessions, rep, stdout); err != nil { // sso.go
+			return err
+		}
 	}
 	if o.rolePages {
 		rs, err := runRolePages(ctx, cfg, f, clients, baseURL, users, roles, stdout, stderr)

@@ -43,6 +43,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	f.register(fs, "data/demo.db")
 	dataDir := fs.String("data", "data/demo", "folder for the demo's development CA and certificates")
 	keep := fs.Bool("keep", false, "keep an existing demo database instead of starting fresh")
+	rpAddr := fs.String("rp-addr", "127.0.0.1:0", "address of the demo system (코로나19예방접종관리 (데모), an OpenID Connect relying party)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,6 +96,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if f.helpPhone == "" {
 		f.helpPhone = "000-0000-0000"
+	}
+	if _, err := startDemoRP(ctx, st, f.baseURL, *rpAddr, log, stdout); err != nil { // demo_rp.go
+		ln.Close()
+		return err
 	}
 	return serveOn(ctx, ln, &f, st, v, log, stdout, web.Config{Demo: true, DemoInfo: d.info, Notices: notices})
 }

@@ -271,16 +271,18 @@ func serveOn(ctx context.Context, ln net.Listener, f *serveFlags, st store.Store
 	}
 	if dispatcher != nil {
 		cfg.Mail = &access.Notices{Site: notify.Site{Name: cfg.SiteName, BaseURL: base}}
-		go func() {
-			if err := dispatcher.Run(ctx); err != nil && ctx.Err() == nil {
-				log.Error("mail dispatcher stopped", "err", err)
-			}
-		}()
 	}
 	srv, err := web.New(cfg, web.Deps{Store: st, Verifier: v, Logger: log, Registry: reg})
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if dispatcher = ssoDispatcher(dispatcher, st, srv, log); dispatcher != nil { // back-channel logouts (serve_sso.go)
+		go func() {
+			if err := dispatcher.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("outbox dispatcher stopped", "err", err)
+			}
+		}()
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),

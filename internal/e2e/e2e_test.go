@@ -56,6 +56,7 @@ func TestE2E(t *testing.T) {
 	t.Run("Renewal", func(t *testing.T) { renewalStory(t, srv, browser) })              // lifecycle_test.go
 	t.Run("InstitutionChange", func(t *testing.T) { instChangeStory(t, srv, browser) }) // lifecycle_test.go
 	t.Run("Popup", func(t *testing.T) { popupStory(t, srv, browser) })                  // lifecycle_test.go
+	t.Run("SingleSignOn", func(t *testing.T) { ssoStory(t, srv, browser) })             // sso_test.go
 	t.Run("ServerLog", func(t *testing.T) {
 		log := srv.Log()
 		if !strings.Contains(log, "code=cert_expired") {

@@ -271,6 +271,8 @@ type Queries interface {
 	// returns a page of the matching institutions in the chosen order and
 	// how many match in all; an unknown sort key is an EINVALID error.
 	SearchInstitutions(ctx context.Context, f InstitutionSearch) ([]domain.Institution, int, error)
+
+	SSOStore // the OpenID Connect provider (sso.go)
 }
 
 // InstitutionFilter selects institutions.

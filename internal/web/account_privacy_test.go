@@ -10,14 +10,13 @@ import (
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/pki"
 	"github.com/gwanmun/gwanmun/internal/privacy"
-	"github.com/gwanmun/gwanmun/internal/store/sqlstore"
 )
 
 // dbHits searches every text and binary column of every table of the
 // test's SQLite database for each needle.
 func (e *seededEnv) dbHits(needles ...string) []string {
 	e.t.Helper()
-	db := e.s.store.(*sqlstore.Store).DB()
+	db := rawSQLStore(e.s.store).DB()
 	rows, err := db.QueryContext(e.ctx, "SELECT name FROM sqlite_master WHERE type = 'table'")
 	if err != nil {
 		e.t.Fatal(err)

@@ -44,6 +44,9 @@ var roleViews = []string{"requestable", "held", "pending", "rejected"}
 // additional information of the logged-in user.
 func (s *Server) accountRolesShow(w http.ResponseWriter, r *http.Request) {
 	p := &rolesPage{View: r.URL.Query().Get("view")}
+	if code := r.URL.Query().Get("system"); code != "" { // from the SSO "no permission" page (sso.go)
+		p.View, p.Choice.RoleID = "requestable", s.ssoPreselectFor(r, code)
+	}
 	switch r.URL.Query().Get("done") {
 	case "requested":
 		p.Notice = translate(state(r).lang, "roles.done_requested")

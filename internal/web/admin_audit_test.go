@@ -9,7 +9,6 @@ import (
 
 	"github.com/gwanmun/gwanmun/internal/domain"
 	"github.com/gwanmun/gwanmun/internal/store"
-	"github.com/gwanmun/gwanmun/internal/store/sqlstore"
 )
 
 func TestAdminAuditViewerAndVerify(t *testing.T) {
@@ -45,7 +44,7 @@ func TestAdminAuditViewerAndVerify(t *testing.T) {
 		t.Fatalf("intact chain not reported OK")
 	}
 	// An event edited by hand is caught and named.
-	db := e.s.store.(*sqlstore.Store).DB()
+	db := rawSQLStore(e.s.store).DB()
 	if _, err := db.Exec("UPDATE audit_events SET target_id = '1' WHERE action = 'admin.user.sessions'"); err != nil {
 		t.Fatal(err)
 	}

@@ -83,6 +83,7 @@ func (s *Server) adminSystemRoutes(m *http.ServeMux) {
 	m.Handle("POST /admin/systems/{id}/roles/{rid}", s.requireNational(s.adminRoleSave))
 	m.Handle("POST /admin/systems/{id}/menus", s.requireNational(s.adminMenuSave))
 	m.Handle("POST /admin/systems/{id}/menus/{mid}", s.requireNational(s.adminMenuSave))
+	s.adminSSORoutes(m)
 }
 
 // systemsPage is the data of the systems list.
@@ -166,6 +167,7 @@ type systemPage struct {
 	Menus    []domain.Menu
 	Kinds    []domain.InstitutionKind
 	Error    string
+	SSO      *ssoAdmin // the system as an OpenID Connect client (admin_sso.go)
 }
 
 // LifetimeDays returns a role's grant lifetime in whole days.
@@ -203,7 +205,9 @@ func (s *Server) renderSystem(w http.ResponseWriter, r *http.Request, status int
 	var err error
 	if p.Roles, err = s.store.ListRoles(ctx, sys.ID); err == nil {
 		if p.AllRoles, err = s.store.ListRoles(ctx, 0); err == nil {
-			p.Menus, err = s.store.ListMenus(ctx, sys.ID)
+			if p.Menus, err = s.store.ListMenus(ctx, sys.ID); err == nil {
+				p.SSO, err = s.ssoSection(r, sys.ID)
+			}
 		}
 	}
 	if err != nil {

@@ -69,6 +69,9 @@ var apiTable = []apiRoute{
 	{"GET", "/api/v1/institutions", apiScoped, api.ScopeInstitutionsRead, false, (*Server).apiInstitutions},
 	{"GET", "/api/v1/institutions/{id}/jurisdiction", apiScoped, api.ScopeInstitutionsRead, false, (*Server).apiJurisdiction},
 	{"GET", "/api/v1/systems", apiScoped, api.ScopeSystemsRead, false, (*Server).apiSystems},
+	{"GET", "/api/v1/systems/{code}/sso", apiScoped, api.ScopeSystemsRead, false, (*Server).apiSSOClient},
+	{"PUT", "/api/v1/systems/{code}/sso", apiSession, "", false, (*Server).apiSSOClientPut},
+	{"POST", "/api/v1/systems/{code}/sso/secret", apiSession, "", false, (*Server).apiSSOSecret},
 
 	{"GET", "/api/v1/users", apiScoped, api.ScopeUsersRead, true, (*Server).apiUsers},
 	{"GET", "/api/v1/users/{id}", apiScoped, api.ScopeUsersRead, true, (*Server).apiUser},

@@ -41,6 +41,7 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 	s.privacySweep(ctx)
 	s.lifecycleSweep(ctx) // lifecycle_sweep.go
+	s.ssoSweep(ctx, now)  // sso.go
 	start := time.Now()
 	res, err := access.Sweep(ctx, s.store, s.cfg.Sweep, now)
 	if err != nil && ctx.Err() == nil {

@@ -124,6 +124,9 @@ func (s *Server) userMenus(ctx context.Context, userID int64, now time.Time) ([]
 					current = append(current, m)
 				}
 			}
+			if err := s.ssoMenuLinks(ctx, sys.ID, current); err != nil { // sso.go
+				return nil, err
+			}
 			i = len(out)
 			bySystem[sys.ID] = i
 			out = append(out, menuSystem{System: sys, Menus: current})

@@ -25,6 +25,7 @@ import (
 	"github.com/gwanmun/gwanmun/internal/privacy"
 	"github.com/gwanmun/gwanmun/internal/review"
 	"github.com/gwanmun/gwanmun/internal/signup"
+	"github.com/gwanmun/gwanmun/internal/sso"
 	"github.com/gwanmun/gwanmun/internal/store"
 )
 
@@ -121,9 +122,11 @@ type Server struct {
 
 	trust trustWatch // the shared trust reload generation (admin_trust.go)
 
-	tokens  atomic.Pointer[auth.SessionTokens] // session cookie tokens (session.go), loaded on first use
-	limits  *limits                            // rate limiters, one per action (limits.go)
-	uploads map[string]func() int64            // route patterns that take multipart bodies, with their limits (body.go)
+	tokens     atomic.Pointer[auth.SessionTokens] // session cookie tokens (session.go), loaded on first use
+	limits     *limits                            // rate limiters, one per action (limits.go)
+	uploads    map[string]func() int64            // route patterns that take multipart bodies, with their limits (body.go)
+	sso        *sso.Provider                      // the OpenID Connect provider (sso.go)
+	ssoHandler http.Handler
 }
 
 // New returns a server for cfg, after parsing every template and preparing
@@ -170,6 +173,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Verifier == nil {
 		return nil, errors.New("web: Deps.Verifier is nil")
 	}
+	if err := s.initSSO(); err != nil { // before the services: it hooks the store
+		return nil, err
+	}
 	s.auth = &auth.Service{Store: s.store, Verifier: deps.Verifier, Origin: s.origin, Now: s.now}
 	s.signup = &signup.Service{Store: s.store, Auth: s.auth, Now: s.now, Notices: cfg.Mail}
 	s.cfg.Sweep.Notices = cfg.Mail
@@ -185,7 +191,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.limits = s.newLimits()
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.h = s.middleware(s.mux)
+	s.h = s.withSSO(s.middleware(s.mux))
 	return s, nil
 }
 
@@ -248,6 +254,7 @@ func (s *Server) routes() {
 	s.apiRoutes(m)
 	s.boardRoutes(m)
 	s.reviewRoutes(m)
+	s.ssoRoutes(m)
 
 	if s.cfg.DemoInfo != nil {
 		m.HandleFunc("GET /demo", s.demoShow)

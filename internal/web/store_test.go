@@ -36,3 +36,14 @@ func newTestUser(t testing.TB, st store.Store) domain.User {
 	}
 	return u
 }
+
+// rawSQLStore returns the SQL store under the server's store (which the
+// sso package wraps with its revocation hooks).
+func rawSQLStore(st store.Store) *sqlstore.Store {
+	for {
+		if s, ok := st.(*sqlstore.Store); ok {
+			return s
+		}
+		st = st.(interface{ Unwrap() store.Store }).Unwrap()
+	}
+}

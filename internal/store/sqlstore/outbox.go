@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +35,11 @@ func checkMail(m *domain.OutboxMessage) error {
 	if m.Kind == "" {
 		return domain.Errorf(domain.EINVALID, "outbox message needs a kind")
 	}
-	if a, err := mail.ParseAddress(m.Recipient); err != nil || a.Address != m.Recipient || a.Name != "" {
+	if strings.HasPrefix(m.Kind, domain.OutboxHTTPPrefix) { // an HTTP POST to a URL (sso back-channel logout)
+		if u, err := url.Parse(m.Recipient); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return domain.Errorf(domain.EINVALID, "outbox message recipient is not an http(s) URL")
+		}
+	} else if a, err := mail.ParseAddress(m.Recipient); err != nil || a.Address != m.Recipient || a.Name != "" {
 		return domain.Errorf(domain.EINVALID, "outbox message recipient is not a bare e-mail address")
 	}
 	if m.Subject == "" || strings.ContainsAny(m.Subject, "\r\n") {
