@@ -744,21 +744,29 @@ func runSSOConformance(t *testing.T, open func(t *testing.T) store.Store) {
 		if n := e.auditCount(u.ID, "sso.denied"); n < 2 {
 			t.Errorf("%d sso.denied events", n)
 		}
-		// An institution certificate: roles that need a personal one are
-		// left out, and a user with only those is not let in.
+		// An institution certificate enters the systems whose roles it may
+		// hold, with its class in the token, and no other.
 		inst := issue(t, "서울내과의원", 2, func(o *pki.IssueOptions) { o.Class = domain.CertInstitution })
 		iu := e.registerUser("ssoinst", e.demo.Medical[0].ID, inst)
-		e.grant(iu, e.demo.UserRoleID)       // needs a personal certificate
-		e.grant(iu, e.demo.AutoReportRoleID) // does not
+		e.grant(iu, e.demo.AutoReportRoleID) // needs no personal certificate
 		ib := e.browser()
 		ib.login(inst)
 		a = ib.authorize(e.covid.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
-		if a.res.StatusCode != http.StatusForbidden {
-			t.Errorf("institution certificate into a personal-only system: %d %v", a.res.StatusCode, a.q)
+		if a.q != nil || a.res.StatusCode != http.StatusForbidden {
+			t.Errorf("institution certificate into a system where it holds no role: %d %v", a.res.StatusCode, a.q)
 		}
 		rc, _ := e.flow(ib, e.report)
 		if rc.CertClass != "institution" || !slices.Equal(rc.roleCodes(), []string{demo.RoleAutoReport}) {
 			t.Errorf("institution login: %+v", rc)
+		}
+		// Once it also holds a role that needs a personal certificate, the
+		// portal holds the session at the certificate page
+		// (session_certrule.go): no system is entered with it, not even the
+		// one whose role needs none.
+		e.grant(iu, e.demo.UserRoleID)
+		a = ib.authorize(e.report.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		if a.q != nil || a.res.Request.URL.Path != "/account/cert" {
+			t.Errorf("institution certificate holding a personal-only role: %d %s %v", a.res.StatusCode, a.res.Request.URL, a.q)
 		}
 	})
 
